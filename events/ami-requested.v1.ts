@@ -1,0 +1,47 @@
+import { defineEvent } from './contract';
+import { instanceNameListSchema } from './fields';
+import { inputMetadataV1 } from './metadata';
+import { z } from './zod';
+
+/** Public input: the API and any other system (the bus policy decides who) ask for deploy AMIs. */
+export const AmiRequestedV1 = defineEvent({
+  detailType: 'AmiRequested',
+  version: 1,
+  sources: 'any',
+  description:
+    'Create one deploy AMI per instance name, each from the oldest running instance with that Name tag.',
+  detail: z.object({
+    metadata: inputMetadataV1,
+    data: z.object({
+      instanceNames: instanceNameListSchema,
+      /** Free text for audit trails, e.g. a pipeline or user name. */
+      requestedBy: z.optional(z.string().check(z.maxLength(256))),
+      options: z.optional(
+        z.object({
+          /** Overrides the creator's NO_REBOOT setting for this request. */
+          noReboot: z.optional(z.boolean()),
+        }),
+      ),
+    }),
+  }),
+  examples: [
+    {
+      metadata: { schemaVersion: 1, requestId: '01JDEPLOY0000000000000001' },
+      data: { instanceNames: ['service-api', 'service-worker'] },
+    },
+    {
+      metadata: {
+        schemaVersion: 1,
+        requestId: 'release-2025-06-05-1',
+        occurredAt: '2025-06-05T12:00:00.000Z',
+      },
+      data: {
+        instanceNames: ['service-api'],
+        requestedBy: 'ci/release-pipeline',
+        options: { noReboot: false },
+      },
+    },
+  ],
+});
+
+export type AmiRequestedV1Detail = z.output<typeof AmiRequestedV1.detail>;

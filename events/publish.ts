@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+  type PutEventsResultEntry,
+} from '@aws-sdk/client-eventbridge';
+import { AmiRequestedV1, type AmiRequestedV1Detail } from './ami-requested.v1';
+import { type EventContract, parseDetail } from './contract';
+import type { z } from './zod';
+
+/** EventBridge takes at most 10 entries per PutEvents call. */
+const MAX_ENTRIES_PER_CALL = 10;
+
+export interface OutgoingEvent<Detail extends z.ZodMiniType = z.ZodMiniType> {
+  readonly contract: EventContract<Detail>;
+  readonly source: string;
+  readonly detail: z.input<Detail>;
+}
+
+export interface PublishOptions {
+  /** Extra attempts for entries EventBridge reports as failed (the SDK retries whole calls). */
+  readonly entryRetries?: number;
+  /** Wait before retrying failed entries, doubled each time. Tests pass 0. */
+  readonly retryDelayMs?: number;
+}
+
+export class PublishError extends Error {
+  constructor(
+    message: string,
+    /** The entries EventBridge did not accept, with their error codes. */
+    readonly failedEntries: readonly { detailType: string; errorCode: string }[],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'PublishError';
+  }
+}
+
+/**
+ * Publishes events to a bus, in calls of at most 10 entries. Every detail is parsed against its
+ * contract first, so nothing invalid is sent. `FailedEntryCount` is checked: entries that failed
+ * are retried, and if any still fail a `PublishError` is thrown.
+ */
+export async function publishEvents(
+  client: EventBridgeClient,
+  eventBusName: string,
+  events: readonly OutgoingEvent[],
+  options: PublishOptions = {},
+): Promise<void> {
+  const entries: PutEventsRequestEntry[] = events.map((event) => ({
+    EventBusName: eventBusName,
+    Source: event.source,
+    DetailType: event.contract.detailType,
+    Detail: JSON.stringify(parseDetail(event.contract, event.detail)),
+  }));
+  for (let start = 0; start < entries.length; start += MAX_ENTRIES_PER_CALL) {
+    await putWithEntryRetries(client, entries.slice(start, start + MAX_ENTRIES_PER_CALL), options);
+  }
+}
+
+async function putWithEntryRetries(
+  client: EventBridgeClient,
+  entries: PutEventsRequestEntry[],
+  { entryRetries = 2, retryDelayMs = 200 }: PublishOptions,
+): Promise<void> {
+  let pending = entries;
+  for (let attempt = 0; ; attempt++) {
+    const result = await client.send(new PutEventsCommand({ Entries: pending }));
+    if (!result.FailedEntryCount) return;
+    const failed = pending
+      .map((entry, index) => ({ entry, result: result.Entries?.[index] }))
+      .filter(({ result }) => isFailed(result));
+    if (attempt >= entryRetries) {
+      throw new PublishError(
+        `EventBridge rejected ${failed.length} of ${pending.length} events`,
+        failed.map(({ entry, result }) => ({
+          detailType: entry.DetailType ?? '',
+          errorCode: result?.ErrorCode ?? 'Unknown',
+        })),
+      );
+    }
+    pending = failed.map(({ entry }) => entry);
+    if (retryDelayMs > 0) await sleep(retryDelayMs * 2 ** attempt);
+  }
+}
+
+function isFailed(result: PutEventsResultEntry | undefined): boolean {
+  // A missing result entry is treated as failed: never assume delivery.
+  return result === undefined || result.ErrorCode !== undefined || result.EventId === undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface AmiRequest {
+  readonly eventBusName: string;
+  readonly instanceNames: readonly string[];
+  /** Idempotency key; generated when absent. Reuse it to retry the same request safely. */
+  readonly requestId?: string;
+  readonly requestedBy?: string;
+  readonly options?: { readonly noReboot?: boolean };
+  /** Your system's name; any source is accepted for AmiRequested. */
+  readonly source?: string;
+  readonly now?: Date;
+}
+
+/**
+ * Typed publisher for other systems: asks ami-lifecycle for deploy AMIs. Validates the request
+ * against the AmiRequested v1 contract (throws `InvalidEventError` before sending anything) and
+ * throws `PublishError` unless EventBridge accepted the event. Returns the request id.
+ */
+export async function putAmiRequested(
+  client: EventBridgeClient,
+  request: AmiRequest,
+  options?: PublishOptions,
+): Promise<string> {
+  const requestId = request.requestId ?? randomUUID();
+  const detail: z.input<typeof AmiRequestedV1.detail> = {
+    metadata: {
+      schemaVersion: 1,
+      requestId,
+      occurredAt: (request.now ?? new Date()).toISOString(),
+    },
+    data: {
+      instanceNames: [...request.instanceNames],
+      ...(request.requestedBy === undefined ? {} : { requestedBy: request.requestedBy }),
+      ...(request.options === undefined ? {} : { options: { ...request.options } }),
+    },
+  };
+  await publishEvents(
+    client,
+    request.eventBusName,
+    [{ contract: AmiRequestedV1, source: request.source ?? 'external', detail }],
+    options,
+  );
+  return requestId;
+}
+
+export type { AmiRequestedV1Detail };
