@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { z } from '../../events/zod';
+
+export interface ApiRoute {
+  readonly stage: string;
+  readonly method: string;
+  /** The resource path, e.g. `/create-ami`. */
+  readonly resourcePath: string;
+  invoke(event: APIGatewayProxyEvent): Promise<unknown>;
+}
+
+export interface LocalApiGateway {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const proxyResultSchema = z.object({
+  statusCode: z.number(),
+  headers: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+  body: z.optional(z.string()),
+  isBase64Encoded: z.optional(z.boolean()),
+});
+
+/** API Gateway REST APIs refuse payloads over 10 MB before invoking anything. */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+/**
+ * A REST API with Lambda proxy integrations, as the template defines it: it turns HTTP requests
+ * into API Gateway proxy events and the function's answers back into HTTP. Authorisation is not
+ * enforced locally; the identity is a fixed local user.
+ */
+export async function startApiGateway(options: {
+  routes: readonly ApiRoute[];
+  port?: number;
+  host?: string;
+  onRequest?: (line: { method: string; path: string; statusCode: number }) => void;
+}): Promise<LocalApiGateway> {
+  const host = options.host ?? '127.0.0.1';
+  const server: Server = createServer((request, response) => {
+    void readBody(request).then(async (body) => {
+      const { statusCode, headers, payload } = await answer(request, body, options.routes);
+      response.writeHead(statusCode, headers);
+      response.end(payload);
+      options.onRequest?.({
+        method: request.method ?? 'GET',
+        path: request.url ?? '/',
+        statusCode,
+      });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function answer(
+  request: IncomingMessage,
+  body: Buffer | undefined,
+  routes: readonly ApiRoute[],
+): Promise<{ statusCode: number; headers: Record<string, string>; payload: string | Buffer }> {
+  const json = (statusCode: number, message: string) => ({
+    statusCode,
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ message }),
+  });
+  if (body === undefined) return json(413, 'Request Too Long');
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const method = request.method ?? 'GET';
+  const route = routes.find(
+    (candidate) =>
+      url.pathname === `/${candidate.stage}${candidate.resourcePath}` &&
+      candidate.method === method,
+  );
+  // REST APIs answer 403 "Missing Authentication Token" for any unknown method or path.
+  if (!route) return json(403, 'Missing Authentication Token');
+  let result: unknown;
+  try {
+    result = await route.invoke(toProxyEvent(request, url, body, route));
+  } catch {
+    return json(502, 'Internal server error');
+  }
+  const parsed = proxyResultSchema.safeParse(result);
+  if (!parsed.success) return json(502, 'Internal server error');
+  const headers = Object.fromEntries(
+    Object.entries(parsed.data.headers ?? {}).map(([key, value]) => [key, String(value)]),
+  );
+  const payload = parsed.data.isBase64Encoded
+    ? Buffer.from(parsed.data.body ?? '', 'base64')
+    : (parsed.data.body ?? '');
+  return { statusCode: parsed.data.statusCode, headers, payload };
+}
+
+function toProxyEvent(
+  request: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  route: ApiRoute,
+): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let index = 0; index < request.rawHeaders.length; index += 2) {
+    const name = request.rawHeaders[index] ?? '';
+    const value = request.rawHeaders[index + 1] ?? '';
+    headers[name] = value;
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+  }
+  const query = [...url.searchParams.keys()];
+  const text = body.toString('utf8');
+  // Bodies that are not valid UTF-8 arrive base64-encoded, as with binary media types.
+  const isBase64Encoded = body.length > 0 && Buffer.from(text, 'utf8').compare(body) !== 0;
+  const now = new Date();
+  return {
+    resource: route.resourcePath,
+    path: url.pathname.slice(route.stage.length + 1),
+    httpMethod: route.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: query.length
+      ? Object.fromEntries(query.map((key) => [key, url.searchParams.get(key) ?? '']))
+      : null,
+    multiValueQueryStringParameters: query.length
+      ? Object.fromEntries(query.map((key) => [key, url.searchParams.getAll(key)]))
+      : null,
+    pathParameters: null,
+    stageVariables: null,
+    body: body.length === 0 ? null : isBase64Encoded ? body.toString('base64') : text,
+    isBase64Encoded,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: null,
+      protocol: `HTTP/${request.httpVersion}`,
+      httpMethod: route.method,
+      path: url.pathname,
+      stage: route.stage,
+      requestId: randomUUID(),
+      requestTimeEpoch: now.getTime(),
+      resourceId: 'local',
+      resourcePath: route.resourcePath,
+      identity: {
+        accessKey: null,
+        accountId: '000000000000',
+        apiKey: null,
+        apiKeyId: null,
+        caller: 'local',
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        user: 'local',
+        userAgent: request.headers['user-agent'] ?? null,
+        userArn: 'arn:aws:iam::000000000000:user/local',
+      },
+    },
+  };
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_PAYLOAD_BYTES) chunks.push(chunk);
+    });
+    request.on('end', () => resolve(size > MAX_PAYLOAD_BYTES ? undefined : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}

@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+
+export interface LocalFunctionOptions {
+  /** The name Lambda would give it; used in logs and the context object. */
+  readonly functionName: string;
+  /** Absolute path of the handler module (TypeScript source). */
+  readonly entry: string;
+  readonly exportName?: string;
+  /** The environment the template gives the function, resolved to local values. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly timeoutSeconds: number;
+  readonly memoryMb?: number;
+  /** Like Lambda's reserved concurrency: at most this many environments at once. */
+  readonly maxConcurrency?: number;
+  /** Where the function's stdout/stderr go (its JSON logs); discarded when absent. */
+  readonly logs?: Writable;
+}
+
+export class FunctionInvocationError extends Error {
+  constructor(
+    readonly functionName: string,
+    readonly errorType: string,
+    message: string,
+    readonly remoteStack?: string,
+  ) {
+    super(`${functionName} failed with ${errorType}: ${message}`);
+    this.name = 'FunctionInvocationError';
+  }
+}
+
+interface Environment {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  busy: boolean;
+}
+
+interface Reply {
+  readonly requestId: string;
+  readonly ok: boolean;
+  readonly result?: unknown;
+  readonly error?: { name: string; message: string; stack?: string };
+}
+
+const WORKER_URL = new URL('./function-worker.mjs', import.meta.url);
+
+/**
+ * A function of the local cloud: each concurrent invocation gets its own execution environment (a
+ * worker thread with the function's own `process.env`), reused while warm, and thrown away on a
+ * timeout or crash, as Lambda does.
+ */
+export class LocalFunction {
+  private readonly environments: Environment[] = [];
+  private readonly waiting: (() => void)[] = [];
+  private closed = false;
+
+  constructor(private readonly options: LocalFunctionOptions) {}
+
+  get name(): string {
+    return this.options.functionName;
+  }
+
+  async invoke(event: unknown): Promise<unknown> {
+    const environment = await this.acquire();
+    try {
+      return await this.run(environment, event);
+    } finally {
+      environment.busy = false;
+      this.waiting.shift()?.();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(
+      this.environments.splice(0).map((environment) => environment.worker.terminate()),
+    );
+  }
+
+  private async acquire(): Promise<Environment> {
+    for (;;) {
+      if (this.closed) throw new Error(`${this.name} is stopped`);
+      const idle = this.environments.find((environment) => !environment.busy);
+      if (idle) {
+        idle.busy = true;
+        await idle.ready;
+        return idle;
+      }
+      if (this.environments.length < (this.options.maxConcurrency ?? 10)) {
+        const created = this.start();
+        created.busy = true;
+        await created.ready;
+        return created;
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  private start(): Environment {
+    const {
+      functionName,
+      entry,
+      exportName = 'handler',
+      environment,
+      memoryMb = 256,
+    } = this.options;
+    const worker = new Worker(WORKER_URL, {
+      workerData: { entry, exportName, functionName, memoryMb },
+      env: { ...environment },
+      stdout: true,
+      stderr: true,
+    });
+    const logs = this.options.logs;
+    if (logs) {
+      worker.stdout.pipe(logs, { end: false });
+      worker.stderr.pipe(logs, { end: false });
+    } else {
+      worker.stdout.resume();
+      worker.stderr.resume();
+    }
+    const ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (message: { ready?: boolean }) => {
+        if (message.ready) {
+          worker.off('error', reject);
+          worker.off('message', onMessage);
+          resolve();
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
+    const created: Environment = { worker, ready, busy: false };
+    // An environment that fails to start (e.g. bad configuration) is discarded; the error
+    // reaches the invocation that waited for it.
+    ready.catch(() => this.discard(created));
+    worker.once('exit', () => this.discard(created));
+    this.environments.push(created);
+    return created;
+  }
+
+  private run(environment: Environment, event: unknown): Promise<unknown> {
+    const requestId = randomUUID();
+    const timeoutMs = this.options.timeoutSeconds * 1000;
+    const { worker } = environment;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        this.discard(environment);
+        void worker.terminate();
+        reject(
+          new FunctionInvocationError(
+            this.name,
+            'Sandbox.Timedout',
+            `Task timed out after ${this.options.timeoutSeconds} seconds`,
+          ),
+        );
+      }, timeoutMs);
+      const onMessage = (reply: Reply) => {
+        if (reply.requestId !== requestId) return;
+        cleanup();
+        if (reply.ok) resolve(reply.result);
+        else
+          reject(
+            new FunctionInvocationError(
+              this.name,
+              reply.error?.name ?? 'Error',
+              reply.error?.message ?? 'unknown error',
+              reply.error?.stack,
+            ),
+          );
+      };
+      const onError = (error: Error) => {
+        cleanup();
+        this.discard(environment);
+        reject(new FunctionInvocationError(this.name, 'Runtime.ExitError', error.message));
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+      };
+      worker.on('message', onMessage);
+      worker.once('error', onError);
+      worker.postMessage({ requestId, event, deadline: Date.now() + timeoutMs });
+    });
+  }
+
+  private discard(environment: Environment): void {
+    const index = this.environments.indexOf(environment);
+    if (index >= 0) this.environments.splice(index, 1);
+  }
+}
