@@ -9,7 +9,7 @@ import {
   timestampSchema,
 } from './fields';
 import { metadataV1 } from './metadata';
-import { z } from './zod';
+import * as z from './zod';
 
 /** Public output: subscribe to this to deploy from the new image. Published by the watcher. */
 export const AmiAvailableV1 = defineEvent({

@@ -8,7 +8,7 @@ import {
   timestampSchema,
 } from './fields';
 import { metadataV1 } from './metadata';
-import { z } from './zod';
+import * as z from './zod';
 
 /** The creator called CreateImage (or found the image an earlier delivery created). */
 export const AmiCreatedV1 = defineEvent({

@@ -8,7 +8,7 @@ import {
   timestampSchema,
 } from './fields';
 import { metadataV1 } from './metadata';
-import { z } from './zod';
+import * as z from './zod';
 
 /**
  * Why a requested name did not end with an available AMI:

@@ -1,7 +1,7 @@
 import { defineEvent } from './contract';
 import { instanceNameSchema } from './fields';
 import { inputMetadataV1 } from './metadata';
-import { z } from './zod';
+import * as z from './zod';
 
 /**
  * Asks the janitor for a purge run: on demand by an operator (`dryRun` to preview), and by the

@@ -8,7 +8,7 @@ import {
   timestampSchema,
 } from './fields';
 import { metadataV1 } from './metadata';
-import { z } from './zod';
+import * as z from './zod';
 
 export const PURGE_TRIGGERS = ['ami-available', 'schedule', 'manual'] as const;
 

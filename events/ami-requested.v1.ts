@@ -1,7 +1,7 @@
 import { defineEvent } from './contract';
 import { instanceNameListSchema } from './fields';
 import { inputMetadataV1 } from './metadata';
-import { z } from './zod';
+import * as z from './zod';
 
 /** Public input: the API and any other system (the bus policy decides who) ask for deploy AMIs. */
 export const AmiRequestedV1 = defineEvent({

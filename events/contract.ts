@@ -1,4 +1,5 @@
-import { describeIssues, z } from './zod';
+import { describeIssues } from './issues';
+import * as z from './zod';
 
 /** Every `source` this system publishes with; outside systems may use any source for AmiRequested. */
 export const SOURCES = {

@@ -1,4 +1,4 @@
-import { z } from './zod';
+import * as z from './zod';
 
 /** Matches DESIGN: 1-64 characters of letters, digits, `_` and `-`; it also names executions. */
 export const requestIdSchema = z

@@ -1,5 +1,5 @@
 import type { EventContract } from './contract';
-import { z } from './zod';
+import * as z from './zod';
 
 /**
  * Draft 4 JSON Schema of a contract's `detail`, the form the EventBridge Schema Registry takes.

@@ -1,5 +1,5 @@
 import { requestIdSchema, timestampSchema } from './fields';
-import { z } from './zod';
+import * as z from './zod';
 
 /** Metadata of events this system publishes. */
 export const metadataV1 = z.object({

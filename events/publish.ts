@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { AmiRequestedV1, type AmiRequestedV1Detail } from './ami-requested.v1';
 import { type EventContract, parseDetail } from './contract';
-import type { z } from './zod';
+import type * as z from './zod';
 
 /** EventBridge takes at most 10 entries per PutEvents call. */
 const MAX_ENTRIES_PER_CALL = 10;

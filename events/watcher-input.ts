@@ -5,7 +5,7 @@ import {
   instanceNameSchema,
   requestIdSchema,
 } from './fields';
-import { z } from './zod';
+import * as z from './zod';
 
 /**
  * Input of one watcher (state machine) execution, started by the creator: the AMIs one request

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { z } from '../../events/zod';
+import * as z from '../../events/zod';
 
 export interface ApiRoute {
   readonly stage: string;

@@ -1,4 +1,5 @@
-import { describeIssues, z } from '../../events/zod';
+import { describeIssues } from '../../events/issues';
+import * as z from '../../events/zod';
 
 export class ConfigurationError extends Error {
   constructor(message: string, options?: ErrorOptions) {
