@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../shared/config';
+import { loadCreatorConfig } from './config';
+import { STATE_MACHINE_ARN } from './fake-cloud.test-double';
+
+const valid = { EVENT_BUS_NAME: 'ami-lifecycle', STATE_MACHINE_ARN };
+
+describe('loadCreatorConfig', () => {
+  it('should apply the documented defaults', () => {
+    expect(loadCreatorConfig(valid)).toEqual({
+      eventBusName: 'ami-lifecycle',
+      stateMachineArn: STATE_MACHINE_ARN,
+      timeZone: 'UTC',
+      noReboot: true,
+      createConcurrency: 4,
+    });
+  });
+
+  it('should read every setting', () => {
+    expect(
+      loadCreatorConfig({
+        ...valid,
+        TIME_ZONE: 'Asia/Seoul',
+        NO_REBOOT: 'false',
+        CREATE_CONCURRENCY: '20',
+      }),
+    ).toMatchObject({ timeZone: 'Asia/Seoul', noReboot: false, createConcurrency: 20 });
+  });
+
+  it.each([
+    [{ STATE_MACHINE_ARN }, 'EVENT_BUS_NAME: must be set'],
+    [{ EVENT_BUS_NAME: 'bus' }, 'STATE_MACHINE_ARN: must be set'],
+    [{ ...valid, STATE_MACHINE_ARN: 'ami-watcher' }, 'STATE_MACHINE_ARN: must be a Step Functions'],
+    [{ ...valid, TIME_ZONE: 'Mars/Olympus_Mons' }, 'TIME_ZONE: must be an IANA time zone'],
+    [{ ...valid, NO_REBOOT: 'yes' }, 'NO_REBOOT: must be true or false'],
+    [{ ...valid, CREATE_CONCURRENCY: '0' }, 'CREATE_CONCURRENCY: must be at least 1'],
+    [{ ...valid, CREATE_CONCURRENCY: '21' }, 'CREATE_CONCURRENCY: must be at most 20'],
+  ])('should reject %j naming the variable', (environment, message) => {
+    expect(() => loadCreatorConfig(environment)).toThrow(ConfigurationError);
+    expect(() => loadCreatorConfig(environment)).toThrow(message);
+  });
+});

@@ -1,0 +1,54 @@
+import * as z from '../../events/zod';
+import { env, parseConfig } from '../shared/config';
+
+/** Step Functions state machine ARN; the creator derives execution ARNs from it. */
+const STATE_MACHINE_ARN = /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
+
+function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const creatorConfigSchema = z.object({
+  EVENT_BUS_NAME: env.required(),
+  STATE_MACHINE_ARN: env
+    .required()
+    .check(z.regex(STATE_MACHINE_ARN, { error: 'must be a Step Functions state machine ARN' })),
+  /** AMI names carry the local time of this IANA zone. */
+  TIME_ZONE: z._default(
+    z.string().check(
+      z.refine(isKnownTimeZone, {
+        error: 'must be an IANA time zone such as UTC or Asia/Seoul',
+      }),
+    ),
+    'UTC',
+  ),
+  NO_REBOOT: env.boolean(true),
+  CREATE_CONCURRENCY: env.integer(4, { min: 1, max: 20 }),
+});
+
+export interface CreatorConfig {
+  readonly eventBusName: string;
+  readonly stateMachineArn: string;
+  readonly timeZone: string;
+  readonly noReboot: boolean;
+  readonly createConcurrency: number;
+}
+
+/** Reads the creator's environment; throws `ConfigurationError` naming each bad variable. */
+export function loadCreatorConfig(
+  environment: Record<string, string | undefined> = process.env,
+): CreatorConfig {
+  const parsed = parseConfig('creator', creatorConfigSchema, environment);
+  return {
+    eventBusName: parsed.EVENT_BUS_NAME,
+    stateMachineArn: parsed.STATE_MACHINE_ARN,
+    timeZone: parsed.TIME_ZONE,
+    noReboot: parsed.NO_REBOOT,
+    createConcurrency: parsed.CREATE_CONCURRENCY,
+  };
+}

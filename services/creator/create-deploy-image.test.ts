@@ -1,0 +1,211 @@
+import { CreateImageCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createDeployImage, type DeployImageRequest } from './create-deploy-image';
+import { ec2Error, fakeEc2Account } from './fake-cloud.test-double';
+
+const client = new EC2Client({ region: 'ap-northeast-2' });
+const clock = () => new Date('2025-06-05T12:00:07.000Z');
+const request: DeployImageRequest = {
+  requestId: '01JDEPLOY0000000000000001',
+  instanceName: 'service-api',
+  noReboot: true,
+  timeZone: 'UTC',
+};
+const INSTANCE = 'i-0123456789abcdef0';
+const EXPECTED_TAGS = [
+  { Key: 'Name', Value: 'service-api-Deploy-2025-06-05_12_00' },
+  { Key: 'Reason', Value: 'Deploy' },
+  { Key: 'ami-lifecycle:instance-name', Value: 'service-api' },
+  { Key: 'ami-lifecycle:instance-id', Value: INSTANCE },
+  { Key: 'ami-lifecycle:request-id', Value: '01JDEPLOY0000000000000001' },
+];
+
+describe('createDeployImage', () => {
+  let account: ReturnType<typeof fakeEc2Account>;
+
+  beforeEach(() => {
+    account = fakeEc2Account();
+    account.addInstance({ id: INSTANCE, name: 'service-api', launchTime: '2025-05-01T00:00:00Z' });
+  });
+
+  it('should create the image with the seed name and tag both image and snapshots', async () => {
+    // Act
+    const outcome = await createDeployImage(client, clock, request);
+
+    // Assess
+    expect(outcome).toEqual({
+      kind: 'created',
+      reused: false,
+      createdAt: clock(),
+      image: {
+        requestId: '01JDEPLOY0000000000000001',
+        instanceName: 'service-api',
+        instanceId: INSTANCE,
+        imageId: 'ami-00000000000000001',
+        imageName: 'service-api-Deploy-2025-06-05_12_00',
+      },
+    });
+    expect(account.ec2).toHaveReceivedCommandWith(CreateImageCommand, {
+      InstanceId: INSTANCE,
+      Name: 'service-api-Deploy-2025-06-05_12_00',
+      NoReboot: true,
+      TagSpecifications: [
+        { ResourceType: 'image', Tags: EXPECTED_TAGS },
+        { ResourceType: 'snapshot', Tags: EXPECTED_TAGS },
+      ],
+    });
+  });
+
+  it('should pass NoReboot false when asked to reboot for a filesystem-consistent image', async () => {
+    await createDeployImage(client, clock, { ...request, noReboot: false });
+    expect(account.ec2).toHaveReceivedCommandWith(CreateImageCommand, { NoReboot: false });
+  });
+
+  it('should reuse the image an earlier delivery made, found by its tags, without CreateImage', async () => {
+    // Prepare: made a minute earlier; the source instance has been replaced since.
+    account.addImage({
+      ImageId: 'ami-0aaaaaaaaaaaaaaa1',
+      Name: 'service-api-Deploy-2025-06-05_11_59',
+      CreationDate: '2025-06-05T11:59:40.000Z',
+      Tags: EXPECTED_TAGS.map((tag) =>
+        tag.Key === 'ami-lifecycle:instance-id' ? { ...tag, Value: 'i-0fffffffffffffff0' } : tag,
+      ),
+    });
+
+    // Act
+    const outcome = await createDeployImage(client, clock, request);
+
+    // Assess
+    expect(outcome).toMatchObject({
+      kind: 'created',
+      reused: true,
+      createdAt: new Date('2025-06-05T11:59:40.000Z'),
+      image: { imageId: 'ami-0aaaaaaaaaaaaaaa1', instanceId: 'i-0fffffffffffffff0' },
+    });
+    expect(account.ec2).not.toHaveReceivedCommand(CreateImageCommand);
+    expect(account.ec2).toHaveReceivedCommandWith(DescribeImagesCommand, {
+      Owners: ['self'],
+      Filters: [
+        { Name: 'tag:ami-lifecycle:request-id', Values: ['01JDEPLOY0000000000000001'] },
+        { Name: 'tag:ami-lifecycle:instance-name', Values: ['service-api'] },
+      ],
+    });
+  });
+
+  it('should not reuse an image of the same request made for another instance name', async () => {
+    account.addImage({
+      ImageId: 'ami-0aaaaaaaaaaaaaaa1',
+      Name: 'service-worker-Deploy-2025-06-05_12_00',
+      Tags: [
+        { Key: 'ami-lifecycle:request-id', Value: '01JDEPLOY0000000000000001' },
+        { Key: 'ami-lifecycle:instance-name', Value: 'service-worker' },
+      ],
+    });
+    const outcome = await createDeployImage(client, clock, request);
+    expect(outcome).toMatchObject({ kind: 'created', reused: false });
+    expect(account.ec2).toHaveReceivedCommandTimes(CreateImageCommand, 1);
+  });
+
+  it('should fail with instance-not-found when no running instance has the name', async () => {
+    const outcome = await createDeployImage(client, clock, { ...request, instanceName: 'ghost' });
+    expect(outcome).toEqual({
+      kind: 'failed',
+      instanceName: 'ghost',
+      reason: 'instance-not-found',
+      message: 'No running instance has the Name tag "ghost".',
+    });
+    expect(account.ec2).not.toHaveReceivedCommand(CreateImageCommand);
+  });
+
+  it('should resolve a duplicate name to its own image when the tag lookup had not seen it yet', async () => {
+    // Prepare: DescribeImages by tag is eventually consistent and misses the image a concurrent
+    // delivery has just made; CreateImage then finds the name taken.
+    account.addImage(
+      {
+        ImageId: 'ami-0aaaaaaaaaaaaaaa1',
+        Name: 'service-api-Deploy-2025-06-05_12_00',
+        CreationDate: '2025-06-05T12:00:02.000Z',
+        Tags: EXPECTED_TAGS,
+      },
+      { tagIndexed: false },
+    );
+
+    // Act
+    const outcome = await createDeployImage(client, clock, request);
+
+    // Assess
+    expect(outcome).toMatchObject({
+      kind: 'created',
+      reused: true,
+      image: { imageId: 'ami-0aaaaaaaaaaaaaaa1', instanceId: INSTANCE },
+    });
+    expect(account.ec2).toHaveReceivedCommandWith(DescribeImagesCommand, {
+      Owners: ['self'],
+      Filters: [{ Name: 'name', Values: ['service-api-Deploy-2025-06-05_12_00'] }],
+    });
+  });
+
+  it('should fail with create-failed naming the image another request made in the same minute', async () => {
+    account.addImage({
+      ImageId: 'ami-0bbbbbbbbbbbbbbb2',
+      Name: 'service-api-Deploy-2025-06-05_12_00',
+      Tags: EXPECTED_TAGS.map((tag) =>
+        tag.Key === 'ami-lifecycle:request-id' ? { ...tag, Value: 'release-41' } : tag,
+      ),
+    });
+
+    const outcome = await createDeployImage(client, clock, request);
+
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      reason: 'create-failed',
+      instanceId: INSTANCE,
+      imageName: 'service-api-Deploy-2025-06-05_12_00',
+    });
+    expect(outcome.kind === 'failed' && outcome.message).toMatch(
+      /^InvalidAMIName\.Duplicate: .*ami-0bbbbbbbbbbbbbbb2 of request release-41/,
+    );
+  });
+
+  it('should defer when the duplicate name belongs to an image not visible yet', async () => {
+    account.ec2
+      .on(CreateImageCommand)
+      .rejects(ec2Error('InvalidAMIName.Duplicate', 'AMI name is already in use'));
+
+    const outcome = await createDeployImage(client, clock, request);
+
+    expect(outcome).toMatchObject({ kind: 'deferred', instanceName: 'service-api' });
+  });
+
+  it('should turn any other EC2 error into create-failed with its code and message', async () => {
+    account.ec2
+      .on(CreateImageCommand)
+      .rejects(ec2Error('IncorrectState', 'The instance is not in a valid state'));
+
+    const outcome = await createDeployImage(client, clock, request);
+
+    expect(outcome).toEqual({
+      kind: 'failed',
+      instanceName: 'service-api',
+      reason: 'create-failed',
+      message: 'IncorrectState: The instance is not in a valid state',
+      instanceId: INSTANCE,
+      imageName: 'service-api-Deploy-2025-06-05_12_00',
+    });
+  });
+
+  it('should report a failing lookup as create-failed instead of throwing', async () => {
+    account.ec2
+      .on(DescribeImagesCommand)
+      .rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.'));
+
+    const outcome = await createDeployImage(client, clock, request);
+
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      reason: 'create-failed',
+      message: 'RequestLimitExceeded: Request limit exceeded.',
+    });
+    expect(account.ec2).not.toHaveReceivedCommand(CreateImageCommand);
+  });
+});

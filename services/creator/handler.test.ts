@@ -1,0 +1,498 @@
+import { CreateImageCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AmiCreatedV1 } from '../../events/ami-created.v1';
+import { AmiFailedV1 } from '../../events/ami-failed.v1';
+import { InvalidEventError, parseDetail, SOURCES } from '../../events/contract';
+import { PublishError } from '../../events/publish';
+import { createObservability, METRIC, MetricUnit } from '../shared/observability';
+import type { CreatorConfig } from './config';
+import { type CreatorDependencies, DeployImagesIncompleteError } from './create-deploy-images';
+import {
+  ec2Error,
+  fakeEc2Account,
+  fakeStateMachine,
+  STATE_MACHINE_ARN,
+} from './fake-cloud.test-double';
+import { createHandler } from './handler';
+
+// The module-level `handler` parses the environment when handler.ts is imported, so it must be
+// set before the imports run.
+vi.hoisted(() => {
+  vi.stubEnv('EVENT_BUS_NAME', 'ami-lifecycle');
+  vi.stubEnv(
+    'STATE_MACHINE_ARN',
+    'arn:aws:states:ap-northeast-2:123456789012:stateMachine:ami-lifecycle-watcher',
+  );
+});
+
+const REQUEST = '01JDEPLOY0000000000000001';
+const NOW = new Date('2025-06-05T12:00:07.000Z');
+const config: CreatorConfig = {
+  eventBusName: 'ami-lifecycle',
+  stateMachineArn: STATE_MACHINE_ARN,
+  timeZone: 'UTC',
+  noReboot: true,
+  createConcurrency: 4,
+};
+
+function amiRequested(
+  data: Record<string, unknown>,
+  { source = 'ami-lifecycle.api', requestId = REQUEST } = {},
+): EventBridgeEvent<'AmiRequested', unknown> {
+  return {
+    version: '0',
+    id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+    'detail-type': 'AmiRequested',
+    source,
+    account: '123456789012',
+    time: '2025-06-05T12:00:05Z',
+    region: 'ap-northeast-2',
+    resources: [],
+    detail: {
+      metadata: { schemaVersion: 1, requestId, occurredAt: '2025-06-05T12:00:05.000Z' },
+      data,
+    },
+  };
+}
+
+function acceptAll({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) {
+  return {
+    FailedEntryCount: 0,
+    Entries: Entries.map((_, index) => ({ EventId: `event-${index}` })),
+  };
+}
+
+const context = {
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+  functionName: 'ami-lifecycle-creator',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:ap-northeast-2:123456789012:function:ami-lifecycle-creator',
+  memoryLimitInMB: '256',
+  logGroupName: '/aws/lambda/ami-lifecycle-creator',
+  logStreamName: '2025/06/05/[$LATEST]abcdef',
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 120_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+} satisfies Context;
+
+describe('creator handler', () => {
+  let account: ReturnType<typeof fakeEc2Account>;
+  let machine: ReturnType<typeof fakeStateMachine>;
+  const eventBridge = mockClient(EventBridgeClient);
+
+  function deps(overrides: Partial<CreatorDependencies> = {}): CreatorDependencies {
+    const { logger, metrics } = createObservability('creator');
+    logger.setLogLevel('SILENT');
+    return {
+      ec2: new EC2Client({ region: 'ap-northeast-2' }),
+      sfn: new SFNClient({ region: 'ap-northeast-2' }),
+      eventBridge: new EventBridgeClient({ region: 'ap-northeast-2' }),
+      clock: () => NOW,
+      config,
+      logger,
+      metrics,
+      publishOptions: { retryDelayMs: 0 },
+      ...overrides,
+    };
+  }
+
+  function published(): PutEventsRequestEntry[] {
+    return eventBridge
+      .commandCalls(PutEventsCommand)
+      .flatMap((call) => call.args[0].input.Entries ?? []);
+  }
+
+  function publishedOf(detailType: string) {
+    return published()
+      .filter((entry) => entry.DetailType === detailType)
+      .map((entry) => JSON.parse(entry.Detail ?? '{}'));
+  }
+
+  beforeEach(() => {
+    account = fakeEc2Account();
+    machine = fakeStateMachine();
+    eventBridge.reset();
+    eventBridge.on(PutEventsCommand).callsFake(acceptAll);
+    account.addInstance({
+      id: 'i-0a0000000000000a1',
+      name: 'service-api',
+      launchTime: '2025-05-01T08:00:00Z',
+    });
+    account.addInstance({
+      id: 'i-0b0000000000000b1',
+      name: 'service-worker',
+      launchTime: '2025-05-02T08:00:00Z',
+    });
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('should create one AMI per name, watch them in one execution and publish AmiCreated', async () => {
+    // Prepare
+    const handle = createHandler(deps());
+
+    // Act
+    const result = await handle(
+      amiRequested({ instanceNames: ['service-api', 'service-worker'] }),
+      context,
+    );
+
+    // Assess
+    expect(result.created.map((image) => image.instanceName)).toEqual([
+      'service-api',
+      'service-worker',
+    ]);
+    expect(account.ec2).toHaveReceivedCommandTimes(CreateImageCommand, 2);
+    expect(machine.sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(machine.sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: STATE_MACHINE_ARN,
+      name: REQUEST,
+      input: JSON.stringify({
+        requestId: REQUEST,
+        images: [
+          {
+            requestId: REQUEST,
+            instanceName: 'service-api',
+            instanceId: 'i-0a0000000000000a1',
+            imageId: 'ami-00000000000000001',
+            imageName: 'service-api-Deploy-2025-06-05_12_00',
+          },
+          {
+            requestId: REQUEST,
+            instanceName: 'service-worker',
+            instanceId: 'i-0b0000000000000b1',
+            imageId: 'ami-00000000000000002',
+            imageName: 'service-worker-Deploy-2025-06-05_12_00',
+          },
+        ],
+      }),
+    });
+    const entries = published();
+    expect(entries.every((entry) => entry.Source === SOURCES.creator)).toBe(true);
+    expect(entries.every((entry) => entry.EventBusName === 'ami-lifecycle')).toBe(true);
+    const created = publishedOf('AmiCreated').map((detail) => parseDetail(AmiCreatedV1, detail));
+    expect(created).toEqual([
+      {
+        metadata: { schemaVersion: 1, requestId: REQUEST, occurredAt: NOW.toISOString() },
+        data: {
+          requestId: REQUEST,
+          instanceName: 'service-api',
+          instanceId: 'i-0a0000000000000a1',
+          imageId: 'ami-00000000000000001',
+          imageName: 'service-api-Deploy-2025-06-05_12_00',
+          noReboot: true,
+          createdAt: NOW.toISOString(),
+        },
+      },
+      expect.objectContaining({
+        data: expect.objectContaining({ imageId: 'ami-00000000000000002' }),
+      }),
+    ]);
+  });
+
+  it.each(['ami-lifecycle.api', 'com.example.release-pipeline'])(
+    'should accept AmiRequested from source %s',
+    async (source) => {
+      const result = await createHandler(deps())(
+        amiRequested({ instanceNames: ['service-api'] }, { source }),
+      );
+      expect(result.created).toHaveLength(1);
+    },
+  );
+
+  it('should name the AMI in the configured time zone', async () => {
+    await createHandler(deps({ config: { ...config, timeZone: 'Asia/Seoul' } }))(
+      amiRequested({ instanceNames: ['service-api'] }),
+    );
+    expect(account.ec2).toHaveReceivedCommandWith(CreateImageCommand, {
+      Name: 'service-api-Deploy-2025-06-05_21_00',
+    });
+  });
+
+  it('should not reboot the instance by default and say so in AmiCreated', async () => {
+    await createHandler(deps())(amiRequested({ instanceNames: ['service-api'] }));
+    expect(account.ec2).toHaveReceivedCommandWith(CreateImageCommand, { NoReboot: true });
+    expect(publishedOf('AmiCreated')[0].data.noReboot).toBe(true);
+  });
+
+  it('should let a request override NO_REBOOT with options.noReboot', async () => {
+    await createHandler(deps())(
+      amiRequested({ instanceNames: ['service-api'], options: { noReboot: false } }),
+    );
+    expect(account.ec2).toHaveReceivedCommandWith(CreateImageCommand, { NoReboot: false });
+    expect(publishedOf('AmiCreated')[0].data.noReboot).toBe(false);
+  });
+
+  it('should reboot when NO_REBOOT is false and the request does not say otherwise', async () => {
+    await createHandler(deps({ config: { ...config, noReboot: false } }))(
+      amiRequested({ instanceNames: ['service-api'] }),
+    );
+    expect(account.ec2).toHaveReceivedCommandWith(CreateImageCommand, { NoReboot: false });
+  });
+
+  it('should publish AmiFailed instance-not-found and still create the other names', async () => {
+    const result = await createHandler(deps())(
+      amiRequested({ instanceNames: ['service-ghost', 'service-api'] }),
+    );
+
+    expect(result.failed).toEqual([
+      { instanceName: 'service-ghost', reason: 'instance-not-found' },
+    ]);
+    const failed = publishedOf('AmiFailed').map((detail) => parseDetail(AmiFailedV1, detail));
+    expect(failed).toEqual([
+      {
+        metadata: { schemaVersion: 1, requestId: REQUEST, occurredAt: NOW.toISOString() },
+        data: {
+          requestId: REQUEST,
+          instanceName: 'service-ghost',
+          reason: 'instance-not-found',
+          message: 'No running instance has the Name tag "service-ghost".',
+          failedAt: NOW.toISOString(),
+        },
+      },
+    ]);
+    expect(publishedOf('AmiCreated').map((detail) => detail.data.instanceName)).toEqual([
+      'service-api',
+    ]);
+    expect(
+      JSON.parse(machine.sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '')
+        .images,
+    ).toHaveLength(1);
+  });
+
+  it('should publish AmiFailed create-failed with the EC2 error and not block the other names', async () => {
+    // Prepare: EC2 refuses the api instance after the SDK's retries.
+    account.failCreateImage(
+      'i-0a0000000000000a1',
+      ec2Error('IncorrectInstanceState', 'The instance is shutting down'),
+    );
+
+    // Act
+    const result = await createHandler(deps())(
+      amiRequested({ instanceNames: ['service-api', 'service-worker'] }),
+    );
+
+    // Assess
+    expect(result.created.map((image) => image.instanceName)).toEqual(['service-worker']);
+    expect(publishedOf('AmiFailed')[0].data).toMatchObject({
+      instanceName: 'service-api',
+      reason: 'create-failed',
+      message: 'IncorrectInstanceState: The instance is shutting down',
+      instanceId: 'i-0a0000000000000a1',
+    });
+    expect(publishedOf('AmiCreated').map((detail) => detail.data.instanceName)).toEqual([
+      'service-worker',
+    ]);
+  });
+
+  it('should start no execution when no image was created', async () => {
+    const result = await createHandler(deps())(
+      amiRequested({ instanceNames: ['service-ghost', 'service-phantom'] }),
+    );
+
+    expect(result.executionArns).toEqual([]);
+    expect(machine.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(publishedOf('AmiFailed')).toHaveLength(2);
+  });
+
+  it('should create no second AMI and start no second execution for a redelivered event', async () => {
+    // Prepare
+    const handle = createHandler(deps());
+    const event = amiRequested({ instanceNames: ['service-api', 'service-worker'] });
+    const first = await handle(event);
+
+    // Act: EventBridge delivers at least once; a minute later the AMI name would differ.
+    const later = createHandler(deps({ clock: () => new Date('2025-06-05T12:01:30.000Z') }));
+    const second = await later(event);
+
+    // Assess
+    expect(account.ec2).toHaveReceivedCommandTimes(CreateImageCommand, 2);
+    expect(account.images).toHaveLength(2);
+    expect(second.created.map((image) => image.imageId)).toEqual(
+      first.created.map((image) => image.imageId),
+    );
+    expect(second.executionArns).toEqual(first.executionArns);
+    expect(machine.executions.size).toBe(1);
+  });
+
+  it('should watch an image made on redelivery in exactly one execution', async () => {
+    // Prepare: the first delivery creates only the api image, then fails to publish.
+    account.failCreateImage(
+      'i-0b0000000000000b1',
+      ec2Error('InternalError', 'An internal error has occurred'),
+      1,
+    );
+    eventBridge.on(PutEventsCommand).rejectsOnce(new Error('socket hang up')).callsFake(acceptAll);
+    const handle = createHandler(deps());
+    const event = amiRequested({ instanceNames: ['service-api', 'service-worker'] });
+    await expect(handle(event)).rejects.toThrow('socket hang up');
+
+    // Act: the platform retries; now the worker image is created as well.
+    const result = await handle(event);
+
+    // Assess
+    expect(result.created.map((image) => image.reused)).toEqual([true, false]);
+    const watchers = machine.watchers();
+    expect([...watchers.keys()].sort()).toEqual(['ami-00000000000000001', 'ami-00000000000000002']);
+    for (const watchedBy of watchers.values()) expect(watchedBy).toHaveLength(1);
+    expect(result.executionArns).toHaveLength(2);
+    const retried = eventBridge.commandCalls(PutEventsCommand).at(-1)?.args[0].input.Entries;
+    expect(retried?.map((entry) => JSON.parse(entry.Detail ?? '{}').data.instanceName)).toEqual([
+      'service-api',
+      'service-worker',
+    ]);
+  });
+
+  it('should throw after starting the watcher when EventBridge rejects the events', async () => {
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'Internal failure' }],
+    });
+
+    await expect(
+      createHandler(deps())(amiRequested({ instanceNames: ['service-api'] })),
+    ).rejects.toThrow(PublishError);
+    // Created images are watched before they are announced, so a retry only republishes.
+    expect(machine.executions.size).toBe(1);
+  });
+
+  it('should publish in batches of at most 10 entries', async () => {
+    const names = Array.from({ length: 12 }, (_, index) => `service-${index}`);
+    await createHandler(deps())(amiRequested({ instanceNames: names }));
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 2);
+    expect(publishedOf('AmiFailed')).toHaveLength(12);
+  });
+
+  it('should run at most CREATE_CONCURRENCY names at once', async () => {
+    // Prepare: every lookup takes a moment, so overlapping names would be seen.
+    let running = 0;
+    let mostAtOnce = 0;
+    account.ec2.on(DescribeInstancesCommand).callsFake(async () => {
+      running += 1;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      running -= 1;
+      return { Reservations: [] };
+    });
+    const names = Array.from({ length: 7 }, (_, index) => `service-${index}`);
+
+    // Act
+    await createHandler(deps({ config: { ...config, createConcurrency: 2 } }))(
+      amiRequested({ instanceNames: names }),
+    );
+
+    // Assess
+    expect(mostAtOnce).toBe(2);
+    expect(publishedOf('AmiFailed')).toHaveLength(7);
+  });
+
+  it('should announce what it settled and then throw when a name cannot be settled yet', async () => {
+    // Prepare: the api name is taken by an image DescribeImages does not show yet.
+    account.failCreateImage(
+      'i-0a0000000000000a1',
+      ec2Error('InvalidAMIName.Duplicate', 'AMI name is already in use'),
+    );
+
+    // Act
+    const outcome = createHandler(deps())(
+      amiRequested({ instanceNames: ['service-api', 'service-worker'] }),
+    );
+
+    // Assess
+    await expect(outcome).rejects.toThrow(DeployImagesIncompleteError);
+    await expect(outcome).rejects.toThrow(/service-api/);
+    expect(machine.executions.size).toBe(1);
+    expect(publishedOf('AmiCreated').map((detail) => detail.data.instanceName)).toEqual([
+      'service-worker',
+    ]);
+    expect(publishedOf('AmiFailed')).toEqual([]);
+  });
+
+  it('should count created images, but not images reused on redelivery', async () => {
+    const dependencies = deps();
+    const addMetric = vi.spyOn(dependencies.metrics, 'addMetric');
+    vi.spyOn(dependencies.metrics, 'publishStoredMetrics').mockReturnThis();
+    const handle = createHandler(dependencies);
+    const event = amiRequested({ instanceNames: ['service-api', 'service-worker'] });
+
+    await handle(event);
+    await handle(event);
+
+    expect(addMetric).toHaveBeenCalledTimes(1);
+    expect(addMetric).toHaveBeenCalledWith(METRIC.created, MetricUnit.Count, 2);
+  });
+
+  it('should throw InvalidEventError naming the field and touch nothing', async () => {
+    const handle = createHandler(deps());
+
+    const outcome = handle(amiRequested({ instanceNames: ['service-api', 'bad:name'] }));
+
+    await expect(outcome).rejects.toThrow(InvalidEventError);
+    await expect(outcome).rejects.toThrow('detail.data.instanceNames[1]');
+    expect(account.ec2).not.toHaveReceivedAnyCommand();
+    expect(machine.sfn).not.toHaveReceivedAnyCommand();
+    expect(eventBridge).not.toHaveReceivedAnyCommand();
+  });
+
+  it('should write the request id on every log line', async () => {
+    // Prepare
+    const lines: string[] = [];
+    for (const stream of [process.stdout, process.stderr]) {
+      vi.spyOn(stream, 'write').mockImplementation((chunk) => {
+        lines.push(String(chunk));
+        return true;
+      });
+    }
+    const dependencies = deps();
+    dependencies.logger.setLogLevel('INFO');
+    vi.spyOn(dependencies.metrics, 'publishStoredMetrics').mockReturnThis();
+
+    // Act
+    await createHandler(dependencies)(
+      amiRequested({ instanceNames: ['service-api', 'service-ghost'] }),
+      context,
+    );
+
+    // Assess
+    const logs = lines
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line));
+    expect(logs.map((log) => log.level)).toEqual(expect.arrayContaining(['INFO', 'WARN']));
+    expect(logs.some((log) => /reserved key/.test(log.message))).toBe(false);
+    for (const log of logs) {
+      expect(log).toMatchObject({ requestId: REQUEST, function_request_id: context.awsRequestId });
+    }
+  });
+
+  it('should build its handler from the environment at cold start', async () => {
+    const module = await import('./handler');
+    expect(module.handler).toBeTypeOf('function');
+  });
+
+  it('should fail at cold start naming a missing variable', async () => {
+    vi.resetModules();
+    vi.stubEnv('STATE_MACHINE_ARN', undefined);
+    try {
+      // A fresh module graph has its own ConfigurationError class, so compare by name.
+      await expect(import('./handler')).rejects.toMatchObject({
+        name: 'ConfigurationError',
+        message: expect.stringContaining('STATE_MACHINE_ARN: must be set'),
+      });
+    } finally {
+      vi.stubEnv('STATE_MACHINE_ARN', STATE_MACHINE_ARN);
+    }
+  });
+});
