@@ -1,0 +1,106 @@
+import * as z from '../../events/zod';
+import { ConfigurationError, env, parseConfig } from '../shared/config';
+import type { DeliveryPolicy } from './deliver-webhook';
+import {
+  parseWebhookTargets,
+  signingSecretSchema,
+  type WebhookTarget,
+  webhookFormatSchema,
+  webhookUrlSchema,
+} from './webhook-target';
+
+/** Where the webhook targets come from: the environment, or a Secrets Manager secret. */
+export type TargetSource =
+  | { readonly kind: 'environment'; readonly targets: readonly WebhookTarget[] }
+  | { readonly kind: 'secret'; readonly secretArn: string };
+
+export interface NotifierConfig {
+  readonly targets: TargetSource;
+  readonly delivery: DeliveryPolicy;
+}
+
+const TARGET_VARIABLES = ['WEBHOOK_URL', 'WEBHOOK_TARGETS', 'WEBHOOK_SECRET_ARN'] as const;
+
+const schema = z.object({
+  WEBHOOK_URL: z.optional(webhookUrlSchema),
+  WEBHOOK_FORMAT: z.optional(webhookFormatSchema),
+  WEBHOOK_SIGNING_SECRET: z.optional(signingSecretSchema),
+  WEBHOOK_TARGETS: z.optional(z.string()),
+  WEBHOOK_SECRET_ARN: z.optional(
+    z.string().check(
+      z.regex(/^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, {
+        error: 'must be a Secrets Manager secret ARN',
+      }),
+    ),
+  ),
+  WEBHOOK_TIMEOUT_MS: env.integer(5_000, { min: 100, max: 60_000 }),
+  WEBHOOK_RETRY_BUDGET_MS: env.integer(20_000, { min: 0, max: 600_000 }),
+});
+
+/**
+ * Reads the notifier's environment at cold start. Exactly one of `WEBHOOK_URL`, `WEBHOOK_TARGETS`
+ * and `WEBHOOK_SECRET_ARN` must be set; every problem throws a `ConfigurationError` naming the
+ * variable and never the value (URLs and signing secrets are secrets).
+ */
+export function parseNotifierConfig(
+  environment: Record<string, string | undefined> = process.env,
+): NotifierConfig {
+  // Infrastructure templates often render an unused setting as an empty string: treat it as unset.
+  const present = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const config = parseConfig('notifier', schema, present);
+  const delivery = {
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    retryBudgetMs: config.WEBHOOK_RETRY_BUDGET_MS,
+  };
+
+  const onlyWithUrl = (['WEBHOOK_FORMAT', 'WEBHOOK_SIGNING_SECRET'] as const).filter(
+    (name) => config[name] !== undefined,
+  );
+  if (config.WEBHOOK_URL === undefined && onlyWithUrl.length > 0) {
+    throw new ConfigurationError(
+      `notifier: invalid configuration: ${onlyWithUrl.join(' and ')} only apply with WEBHOOK_URL; give format and secret in each target instead`,
+    );
+  }
+
+  // Each source is built only once it is known to be the only one, so a second, broken source is
+  // reported as "several are set" rather than by its own parse error.
+  const sources: { variable: (typeof TARGET_VARIABLES)[number]; build: () => TargetSource }[] = [];
+  const { WEBHOOK_URL: url, WEBHOOK_TARGETS: list, WEBHOOK_SECRET_ARN: secretArn } = config;
+  if (url !== undefined) {
+    const target = {
+      url,
+      format: config.WEBHOOK_FORMAT ?? 'jandi',
+      secret: config.WEBHOOK_SIGNING_SECRET,
+    };
+    sources.push({
+      variable: 'WEBHOOK_URL',
+      build: () => ({ kind: 'environment', targets: [target] }),
+    });
+  }
+  if (list !== undefined) {
+    sources.push({
+      variable: 'WEBHOOK_TARGETS',
+      build: () => ({
+        kind: 'environment',
+        targets: parseWebhookTargets(list, 'notifier: invalid configuration: WEBHOOK_TARGETS'),
+      }),
+    });
+  }
+  if (secretArn !== undefined) {
+    sources.push({ variable: 'WEBHOOK_SECRET_ARN', build: () => ({ kind: 'secret', secretArn }) });
+  }
+
+  const [only, ...others] = sources;
+  if (only === undefined || others.length > 0) {
+    throw new ConfigurationError(
+      `notifier: invalid configuration: set exactly one of ${TARGET_VARIABLES.join(', ')} (${
+        only === undefined
+          ? 'none is set'
+          : `${sources.map((source) => source.variable).join(' and ')} are set`
+      })`,
+    );
+  }
+  return { targets: only.build(), delivery };
+}

@@ -1,0 +1,155 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AmiAvailableV1 } from '../../events/ami-available.v1';
+import { AmiFailedV1 } from '../../events/ami-failed.v1';
+import { deliverNotification, WebhookDeliveryError } from './deliver-notification';
+import {
+  captureOutput,
+  deliveryOutcomes,
+  fakeFetch,
+  fakeTime,
+  notificationOf,
+  observability,
+} from './fixtures';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './webhook-signature';
+import type { WebhookTarget } from './webhook-target';
+
+const SLACK = 'https://hooks.slack.com/services/T0SECRET/B0SECRET/slacktokensecret';
+const TEAMS =
+  'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual?sig=teamssecret';
+const JSON_SINK = 'https://deploys.example.com/hooks/ami?token=jsonsecret';
+const policy = { timeoutMs: 5_000, retryBudgetMs: 3_000 };
+const available = notificationOf(AmiAvailableV1, AmiAvailableV1.examples[0]);
+const failed = notificationOf(AmiFailedV1, AmiFailedV1.examples[0]);
+
+let output: ReturnType<typeof captureOutput>;
+beforeEach(() => {
+  output = captureOutput();
+});
+afterEach(() => {
+  output.restore();
+});
+
+function deps(replies: Parameters<typeof fakeFetch>[0]) {
+  const { fetch, requests } = fakeFetch(replies);
+  return { requests, deps: { ...fakeTime(), ...observability(), fetch } };
+}
+
+describe('deliverNotification', () => {
+  it('should deliver to every target that subscribes to the event, each in its format', async () => {
+    // Prepare
+    const targets: WebhookTarget[] = [
+      { url: SLACK, format: 'slack' },
+      { url: TEAMS, format: 'teams', events: ['AmiFailed'] },
+      { url: JSON_SINK, format: 'json', events: ['AmiAvailable', 'AmiPurged'] },
+    ];
+    const { requests, deps: notifyDeps } = deps({
+      [SLACK]: [new Response(null, { status: 200 })],
+      [JSON_SINK]: [new Response(null, { status: 202 })],
+    });
+    // Act
+    await deliverNotification(available, targets, policy, notifyDeps);
+    // Assess
+    expect(requests.map((request) => request.url).sort()).toEqual([JSON_SINK, SLACK].sort());
+    const slack = requests.find((request) => request.url === SLACK);
+    expect(JSON.parse(slack?.body ?? '{}')).toHaveProperty('blocks');
+    const json = requests.find((request) => request.url === JSON_SINK);
+    expect(JSON.parse(json?.body ?? '{}')['detail-type']).toBe('AmiAvailable');
+    expect(deliveryOutcomes(output.json())).toEqual({ delivered: 2 });
+  });
+
+  it('should deliver nothing and succeed when no target wants the event', async () => {
+    const { requests, deps: notifyDeps } = deps({});
+    await deliverNotification(
+      failed,
+      [{ url: SLACK, format: 'slack', events: ['AmiPurged'] }],
+      policy,
+      notifyDeps,
+    );
+    expect(requests).toHaveLength(0);
+  });
+
+  it('should sign deliveries to a target with a secret so the receiver can verify them', async () => {
+    const secret = 'whsec-0123456789abcdef';
+    const { requests, deps: notifyDeps } = deps({ [JSON_SINK]: [new Response(null)] });
+    await deliverNotification(
+      available,
+      [{ url: JSON_SINK, format: 'json', secret }],
+      policy,
+      notifyDeps,
+    );
+    const [request] = requests;
+    const delivery = {
+      body: request?.body ?? '',
+      timestamp: request?.headers[TIMESTAMP_HEADER.toLowerCase()],
+      signature: request?.headers[SIGNATURE_HEADER.toLowerCase()],
+    };
+    expect(verifyWebhookSignature(secret, delivery, notifyDeps.clock())).toBe(true);
+  });
+
+  it('should report a 4xx without retrying or throwing', async () => {
+    const { requests, deps: notifyDeps } = deps({
+      [SLACK]: [new Response('invalid_blocks', { status: 400 })],
+    });
+    await expect(
+      deliverNotification(available, [{ url: SLACK, format: 'slack' }], policy, notifyDeps),
+    ).resolves.toBeUndefined();
+    expect(requests).toHaveLength(1);
+    const errors = output.json().filter((line) => line.level === 'ERROR');
+    expect(errors).toEqual([
+      expect.objectContaining({ target: 0, format: 'slack', status: 400, attempts: 1 }),
+    ]);
+    expect(deliveryOutcomes(output.json())).toEqual({ rejected: 1 });
+  });
+
+  it('should finish every other target before throwing for one that kept failing', async () => {
+    const targets: WebhookTarget[] = [
+      { url: SLACK, format: 'slack' },
+      { url: JSON_SINK, format: 'json' },
+    ];
+    const { requests, deps: notifyDeps } = deps({
+      [SLACK]: Array.from({ length: 20 }, () => new Response(null, { status: 503 })),
+      [JSON_SINK]: [new Response(null, { status: 500 }), new Response(null, { status: 200 })],
+    });
+    const delivery = deliverNotification(available, targets, policy, notifyDeps);
+    await expect(delivery).rejects.toThrow(WebhookDeliveryError);
+    await expect(delivery).rejects.toMatchObject({
+      failures: [{ target: 0, format: 'slack', lastFailure: 'HTTP 503' }],
+    });
+    expect(requests.filter((request) => request.url === JSON_SINK)).toHaveLength(2);
+    expect(deliveryOutcomes(output.json())).toEqual({ delivered: 1, failed: 1 });
+  });
+
+  it('should never write a webhook URL or secret to the logs or the error', async () => {
+    const targets: WebhookTarget[] = [
+      { url: SLACK, format: 'slack' },
+      { url: TEAMS, format: 'teams' },
+      { url: JSON_SINK, format: 'json', secret: 'whsec-0123456789abcdef' },
+    ];
+    const { deps: notifyDeps } = deps({
+      [SLACK]: [new Response(null, { status: 200 })],
+      [TEAMS]: [new Response(null, { status: 404 })],
+      [JSON_SINK]: Array.from({ length: 20 }, () =>
+        Object.assign(new TypeError(`fetch failed: ${JSON_SINK}`), {
+          cause: { code: 'ECONNREFUSED', message: `connect ECONNREFUSED ${JSON_SINK}` },
+        }),
+      ),
+    });
+    const error = await deliverNotification(available, targets, policy, notifyDeps).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(WebhookDeliveryError);
+    const everything = `${output.text()}\n${String(error)}\n${JSON.stringify(error)}`;
+    expect(output.lines.length).toBeGreaterThan(2);
+    for (const secret of [
+      'slacktokensecret',
+      'teamssecret',
+      'jsonsecret',
+      'whsec-',
+      'hooks.slack.com',
+      'deploys.example.com',
+    ]) {
+      expect(everything).not.toContain(secret);
+    }
+    expect(everything).toContain('ECONNREFUSED');
+  });
+});

@@ -1,0 +1,167 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AmiAvailableV1 } from '../../events/ami-available.v1';
+import { AmiCreatedV1 } from '../../events/ami-created.v1';
+import { AmiFailedV1 } from '../../events/ami-failed.v1';
+import { AmiPurgedV1 } from '../../events/ami-purged.v1';
+import { InvalidEventError } from '../../events/contract';
+import { ConfigurationError } from '../shared/config';
+import { METRIC } from '../shared/observability';
+import { WebhookDeliveryError } from './deliver-notification';
+import { captureOutput, eventBridgeEvent, fakeFetch, type Reply } from './fixtures';
+
+const JANDI = 'https://wh.jandi.com/connect-api/webhook/15016768/0a1b2c3d4e5f-secrettoken';
+const ARN =
+  'arn:aws:secretsmanager:ap-northeast-2:111122223333:secret:ami-lifecycle/webhooks-AbCdEf';
+
+const context: Context = {
+  callbackWaitsForEmptyEventLoop: true,
+  functionName: 'ami-lifecycle-notifier',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:ap-northeast-2:111122223333:function:ami-lifecycle-notifier',
+  memoryLimitInMB: '256',
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+  logGroupName: '/aws/lambda/ami-lifecycle-notifier',
+  logStreamName: '2025/06/05/[$LATEST]abcdef',
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+};
+
+let output: ReturnType<typeof captureOutput>;
+const secretsManager = mockClient(SecretsManagerClient);
+
+beforeEach(() => {
+  vi.resetModules();
+  secretsManager.reset();
+  vi.stubEnv('AWS_REGION', 'ap-northeast-2');
+  output = captureOutput();
+});
+afterEach(() => {
+  output.restore();
+  vi.unstubAllEnvs();
+  vi.unstubAllGlobals();
+});
+
+/** Loads the handler as Lambda does: configuration read from the environment at import. */
+async function coldStart(environment: Record<string, string>, replies: Record<string, Reply[]>) {
+  for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
+  const { fetch, requests } = fakeFetch(replies);
+  vi.stubGlobal('fetch', fetch);
+  const { handler } = await import('./handler');
+  return { handler, requests };
+}
+
+function metricsEmitted(name: string): number {
+  return output
+    .json()
+    .reduce((total, line) => total + (typeof line[name] === 'number' ? line[name] : 0), 0);
+}
+
+describe('notifier handler', () => {
+  it("should post the original system's JANDI message when an AMI becomes available", async () => {
+    // Prepare
+    const { handler, requests } = await coldStart(
+      { WEBHOOK_URL: JANDI },
+      { [JANDI]: [new Response(null)] },
+    );
+    // Act
+    await handler(eventBridgeEvent(AmiAvailableV1, AmiAvailableV1.examples[0]), context);
+    // Assess
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.headers.accept).toBe('application/vnd.tosslab.jandi-v2+json');
+    expect(JSON.parse(requests[0]?.body ?? '')).toEqual({
+      body: 'AMI Is Available.',
+      connectColor: '#28a745',
+      connectInfo: [
+        {
+          title: 'Complete AMI Create. AMI State Available.',
+          description: 'AMI ID: ami-0123456789abcdef0, Name: service-api-Deploy-2025-06-05_12_00',
+        },
+      ],
+    });
+    expect(metricsEmitted(METRIC.available)).toBe(1);
+    const logs = output.json().filter((line) => 'message' in line);
+    expect(logs.length).toBeGreaterThan(0);
+    for (const line of logs) {
+      expect(line).toMatchObject({
+        function_request_id: context.awsRequestId,
+        requestId: '01JDEPLOY0000000000000001',
+      });
+    }
+    expect(output.text()).not.toContain('secrettoken');
+  });
+
+  it('should count a failed AMI and post it in the configured format', async () => {
+    const { handler, requests } = await coldStart(
+      { WEBHOOK_URL: JANDI, WEBHOOK_FORMAT: 'slack' },
+      { [JANDI]: [new Response(null)] },
+    );
+    await handler(eventBridgeEvent(AmiFailedV1, AmiFailedV1.examples[0]), context);
+    expect(JSON.parse(requests[0]?.body ?? '').text).toContain('AMI failed: service-worker');
+    expect(metricsEmitted(METRIC.failed)).toBe(1);
+    expect(metricsEmitted(METRIC.available)).toBe(0);
+  });
+
+  it('should deliver to the targets held in the Secrets Manager secret', async () => {
+    secretsManager.on(GetSecretValueCommand, { SecretId: ARN }).resolves({
+      SecretString: JSON.stringify([{ url: JANDI, format: 'discord', events: ['AmiPurged'] }]),
+    });
+    const { handler, requests } = await coldStart(
+      { WEBHOOK_SECRET_ARN: ARN },
+      { [JANDI]: [new Response(null, { status: 204 })] },
+    );
+    await handler(eventBridgeEvent(AmiPurgedV1, AmiPurgedV1.examples[0]), context);
+    await handler(eventBridgeEvent(AmiAvailableV1, AmiAvailableV1.examples[0]), context);
+    expect(requests).toHaveLength(1);
+    expect(JSON.parse(requests[0]?.body ?? '').embeds[0].title).toBe('AMI purge: service-api');
+  });
+
+  it.each([
+    [
+      'an event the notifier does not consume',
+      eventBridgeEvent(AmiCreatedV1, AmiCreatedV1.examples[0]),
+      /got detail-type "AmiCreated"/,
+    ],
+    [
+      'a detail that breaks the contract',
+      eventBridgeEvent(AmiAvailableV1, {
+        ...AmiAvailableV1.examples[0],
+        data: { imageId: 'nope' },
+      }),
+      /detail\.data\.imageId/,
+    ],
+    ['something that is not an EventBridge event', { hello: 'world' }, /got detail-type undefined/],
+  ])('should throw InvalidEventError for %s and post nothing', async (_name, event, message) => {
+    const { handler, requests } = await coldStart({ WEBHOOK_URL: JANDI }, {});
+    const error = await handler(event, context).catch((caught: unknown) => caught);
+    // A fresh module graph per cold start: compare class names, not identities.
+    expect(error).toMatchObject({ name: InvalidEventError.name });
+    expect(String(error)).toMatch(message);
+    expect(requests).toHaveLength(0);
+  });
+
+  it('should fail the invocation when a webhook keeps failing, so the event is retried', async () => {
+    const { handler, requests } = await coldStart(
+      { WEBHOOK_URL: JANDI, WEBHOOK_RETRY_BUDGET_MS: '0' },
+      { [JANDI]: [new Response(null, { status: 502 })] },
+    );
+    await expect(
+      handler(eventBridgeEvent(AmiAvailableV1, AmiAvailableV1.examples[0]), context),
+    ).rejects.toMatchObject({ name: WebhookDeliveryError.name });
+    expect(requests).toHaveLength(1);
+    expect(output.text()).not.toContain('secrettoken');
+  });
+
+  it('should refuse to start without a webhook target, naming the variables', async () => {
+    vi.stubEnv('WEBHOOK_URL', undefined);
+    vi.stubEnv('WEBHOOK_TARGETS', undefined);
+    vi.stubEnv('WEBHOOK_SECRET_ARN', undefined);
+    const loading = import('./handler');
+    await expect(loading).rejects.toMatchObject({ name: ConfigurationError.name });
+    await expect(loading).rejects.toThrow(/WEBHOOK_URL, WEBHOOK_TARGETS, WEBHOOK_SECRET_ARN/);
+  });
+});

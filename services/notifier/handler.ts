@@ -1,0 +1,36 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { systemClock } from '../shared/clock';
+import { createObservability } from '../shared/observability';
+import { parseNotifierConfig } from './config';
+import { notify } from './notify';
+import { cachedSecretReader, loadWebhookTargets } from './target-source';
+
+const config = parseNotifierConfig();
+const { logger, metrics } = createObservability('notifier');
+const readSecret = cachedSecretReader(new SecretsManagerClient({}));
+
+/** EventBridge target for AmiAvailable, AmiFailed and AmiPurged (v1). */
+export async function handler(event: unknown, context: Context): Promise<void> {
+  logger.resetKeys();
+  logger.addContext(context);
+  try {
+    await notify(event, {
+      policy: config.delivery,
+      loadTargets: () => loadWebhookTargets(config.targets, readSecret),
+      fetch: globalThis.fetch,
+      sleep: (ms) => sleep(ms),
+      clock: systemClock,
+      random: Math.random,
+      logger,
+      metrics,
+    });
+  } catch (error) {
+    // Logged for the request's trail, then rethrown for the platform's retries and dead letters.
+    logger.error('notification failed', { error });
+    throw error;
+  } finally {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
+}

@@ -1,0 +1,33 @@
+import { METRIC, MetricUnit } from '../shared/observability';
+import { deliverNotification, type NotifyDeps } from './deliver-notification';
+import type { DeliveryPolicy } from './deliver-webhook';
+import { parseNotification } from './notification';
+import type { WebhookTarget } from './webhook-target';
+
+export interface NotifierDeps extends NotifyDeps {
+  readonly policy: DeliveryPolicy;
+  readonly loadTargets: () => Promise<readonly WebhookTarget[]>;
+}
+
+/**
+ * Handles one EventBridge event: parse it against its contract, count terminal AMI outcomes, and
+ * deliver it to every subscribed webhook. Throws on an invalid event, an unreadable target list or
+ * a delivery that kept failing, so the platform retries and finally dead-letters the event.
+ */
+export async function notify(event: unknown, deps: NotifierDeps): Promise<void> {
+  const notification = parseNotification(event);
+  const { metadata } = notification.event.detail;
+  deps.logger.appendKeys({
+    requestId: metadata.requestId,
+    eventId: notification.event.id,
+    detailType: notification.detailType,
+  });
+  // Counted on receipt: a retried invocation may count an event twice (at-least-once).
+  if (notification.detailType === 'AmiAvailable') {
+    deps.metrics.addMetric(METRIC.available, MetricUnit.Count, 1);
+  } else if (notification.detailType === 'AmiFailed') {
+    deps.metrics.addMetric(METRIC.failed, MetricUnit.Count, 1);
+  }
+  const targets = await deps.loadTargets();
+  await deliverNotification(notification, targets, deps.policy, deps);
+}
