@@ -23,7 +23,7 @@ export const AmiPurgeRequestedV1 = defineEvent({
       continuation: z.optional(
         z.object({
           trigger: z.enum(['ami-available', 'schedule', 'manual']),
-          /** The part this invocation publishes (2 for the first continuation). */
+          /** The first part number this invocation publishes (a split report uses several). */
           part: z.number().check(z.int(), z.gte(2)),
           /** Deletions already made in this run, so the per-run cap holds across parts. */
           purgedSoFar: z.number().check(z.int(), z.nonnegative()),

@@ -1,0 +1,57 @@
+import * as z from '../../events/zod';
+import { env, parseConfig } from '../shared/config';
+
+/** A positive decimal, so a scaled-down or scaled-up DeregisterImage bucket can be matched. */
+const positiveRate = (fallback: number) =>
+  z.pipe(
+    z._default(
+      z.string().check(z.regex(/^\d+(\.\d+)?$/, { error: 'must be a positive number' })),
+      String(fallback),
+    ),
+    z.pipe(z.transform(Number), z.number().check(z.gt(0, { error: 'must be greater than 0' }))),
+  );
+
+export const janitorConfigSchema = z.object({
+  EVENT_BUS_NAME: env.required(),
+  RETENTION_DAYS: env.integer(14, { min: 1 }),
+  // 0 would let a run delete the last image of a name: refused.
+  KEEP_LATEST: env.integer(1, { min: 1 }),
+  DRY_RUN: env.boolean(false),
+  MAX_DELETIONS_PER_RUN: env.integer(50, { min: 1 }),
+  // EC2's DeregisterImage bucket refills 5 tokens per second and holds 100.
+  DEREGISTER_RATE_PER_SECOND: positiveRate(5),
+  DEREGISTER_BURST: env.integer(100, { min: 1 }),
+  DEREGISTER_CONCURRENCY: env.integer(10, { min: 1, max: 100 }),
+  // Room left at the end of an invocation for in-flight calls and publishing the report.
+  TIME_BUDGET_MARGIN_MS: env.integer(30_000, { min: 1_000 }),
+});
+
+export interface JanitorConfig {
+  readonly eventBusName: string;
+  readonly retentionDays: number;
+  readonly keepLatest: number;
+  readonly dryRun: boolean;
+  readonly maxDeletionsPerRun: number;
+  readonly deregisterRatePerSecond: number;
+  readonly deregisterBurst: number;
+  readonly deregisterConcurrency: number;
+  readonly timeBudgetMarginMs: number;
+}
+
+/** Throws `ConfigurationError` naming every bad or missing variable. */
+export function parseJanitorConfig(
+  environment: Record<string, string | undefined> = process.env,
+): JanitorConfig {
+  const raw = parseConfig('janitor', janitorConfigSchema, environment);
+  return {
+    eventBusName: raw.EVENT_BUS_NAME,
+    retentionDays: raw.RETENTION_DAYS,
+    keepLatest: raw.KEEP_LATEST,
+    dryRun: raw.DRY_RUN,
+    maxDeletionsPerRun: raw.MAX_DELETIONS_PER_RUN,
+    deregisterRatePerSecond: raw.DEREGISTER_RATE_PER_SECOND,
+    deregisterBurst: raw.DEREGISTER_BURST,
+    deregisterConcurrency: raw.DEREGISTER_CONCURRENCY,
+    timeBudgetMarginMs: raw.TIME_BUDGET_MARGIN_MS,
+  };
+}

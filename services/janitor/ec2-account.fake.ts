@@ -1,0 +1,200 @@
+// Test support: an in-memory EC2 account behind aws-sdk-client-mock, answering the calls the
+// janitor makes with EC2's filters, pagination and DeregisterImage semantics.
+import {
+  DeregisterImageCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  type EC2Client,
+  type Filter,
+  type Image,
+  type ImageState,
+  type LaunchTemplateVersion,
+  type Tag,
+} from '@aws-sdk/client-ec2';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
+import { TAG } from '../shared/tags';
+
+export const SELF = '111122223333';
+export const NOW = new Date('2025-06-20T03:00:00.000Z');
+const DAY_MS = 86_400_000;
+
+export interface FakeInstance {
+  readonly instanceId: string;
+  readonly imageId: string;
+  readonly state: string;
+}
+
+let counter = 0;
+/** Unique, valid EC2-style ids (17 hex digits). */
+export function nextId(prefix: 'ami' | 'snap' | 'i'): string {
+  counter += 1;
+  return `${prefix}-${counter.toString(16).padStart(17, '0')}`;
+}
+
+export interface ImageSpec {
+  readonly instanceName: string;
+  readonly ageDays: number;
+  readonly state?: ImageState;
+  /** `provenance` (default): tagged by this system; `seed`: name pattern only. */
+  readonly madeBy?: 'provenance' | 'seed';
+  readonly reason?: string | null;
+  readonly ownerId?: string;
+  readonly protection?: string;
+  readonly retain?: boolean;
+  readonly snapshotIds?: readonly string[];
+  readonly imageId?: string;
+  readonly name?: string;
+}
+
+/** A Deploy AMI as DescribeImages returns it. */
+export function deployImage(spec: ImageSpec): Image {
+  const created = new Date(NOW.getTime() - spec.ageDays * DAY_MS);
+  const stamp = created.toISOString().slice(0, 16).replace('T', '_').replace(':', '_');
+  const name = spec.name ?? `${spec.instanceName}-Deploy-${stamp}`;
+  const tags: Tag[] = [{ Key: TAG.name, Value: name }];
+  if (spec.reason !== null) tags.push({ Key: TAG.reason, Value: spec.reason ?? 'Deploy' });
+  if ((spec.madeBy ?? 'provenance') === 'provenance') {
+    tags.push({ Key: TAG.instanceName, Value: spec.instanceName });
+  }
+  if (spec.retain) tags.push({ Key: TAG.retain, Value: 'incident-4711' });
+  const snapshotIds = spec.snapshotIds ?? [nextId('snap')];
+  return {
+    ImageId: spec.imageId ?? nextId('ami'),
+    Name: name,
+    OwnerId: spec.ownerId ?? SELF,
+    State: spec.state ?? 'available',
+    CreationDate: created.toISOString(),
+    DeregistrationProtection: spec.protection ?? 'disabled',
+    Tags: tags,
+    BlockDeviceMappings: snapshotIds.map((snapshotId, index) => ({
+      DeviceName: `/dev/xvd${String.fromCharCode(97 + index)}`,
+      Ebs: { SnapshotId: snapshotId, VolumeSize: 8 },
+    })),
+  };
+}
+
+export class FakeEc2Account {
+  images: Image[] = [];
+  instances: FakeInstance[] = [];
+  /** Only the `$Default` and `$Latest` versions matter to the janitor. */
+  launchTemplateVersions: LaunchTemplateVersion[] = [];
+  /** Image id → error name DeregisterImage answers with. */
+  readonly failures = new Map<string, string>();
+  /** Every image id DeregisterImage was asked to delete, in order (repeats included). */
+  readonly deregistered: string[] = [];
+  /** Answers the next N DeregisterImage calls with RequestLimitExceeded. */
+  throttleNext = 0;
+
+  install(ec2: AwsClientStub<EC2Client>): void {
+    ec2.on(DescribeImagesCommand).callsFake((input) => {
+      const matching = this.images.filter(
+        (image) =>
+          (input.Owners ?? []).every(
+            (owner: string) => owner === 'self' && image.OwnerId === SELF,
+          ) && matchesFilters(image, input.Filters ?? []),
+      );
+      return page(matching, input.MaxResults ?? 1000, input.NextToken, (Images, NextToken) => ({
+        Images,
+        NextToken,
+      }));
+    });
+    ec2.on(DescribeInstancesCommand).callsFake((input) => {
+      const filters: Filter[] = input.Filters ?? [];
+      const values = (name: string) => filters.find((filter) => filter.Name === name)?.Values;
+      const matching = this.instances.filter(
+        (instance) =>
+          (values('image-id')?.includes(instance.imageId) ?? true) &&
+          (values('instance-state-name')?.includes(instance.state) ?? true),
+      );
+      return page(matching, input.MaxResults ?? 1000, input.NextToken, (found, NextToken) => ({
+        Reservations: found.map((instance) => ({
+          Instances: [
+            {
+              InstanceId: instance.instanceId,
+              ImageId: instance.imageId,
+              State: { Name: instance.state },
+            },
+          ],
+        })),
+        NextToken,
+      }));
+    });
+    ec2
+      .on(DescribeLaunchTemplateVersionsCommand)
+      .callsFake((input) =>
+        page(
+          this.launchTemplateVersions,
+          input.MaxResults ?? 200,
+          input.NextToken,
+          (LaunchTemplateVersions, NextToken) => ({ LaunchTemplateVersions, NextToken }),
+        ),
+      );
+    ec2.on(DeregisterImageCommand).callsFake((input) => {
+      const imageId: string = input.ImageId;
+      if (this.throttleNext > 0) {
+        this.throttleNext -= 1;
+        throw awsError('RequestLimitExceeded', 'Request limit exceeded.');
+      }
+      this.deregistered.push(imageId);
+      const failure = this.failures.get(imageId);
+      if (failure !== undefined)
+        throw awsError(failure, `The image ${imageId} cannot be deregistered.`);
+      const image = this.images.find((candidate) => candidate.ImageId === imageId);
+      if (image === undefined)
+        throw awsError('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
+      this.images = this.images.filter((candidate) => candidate !== image);
+      const stillUsed = new Set(this.images.flatMap(snapshotsOf));
+      return {
+        Return: true,
+        DeleteSnapshotResults: input.DeleteAssociatedSnapshots
+          ? snapshotsOf(image).map((SnapshotId) => ({
+              SnapshotId,
+              ReturnCode: stillUsed.has(SnapshotId) ? 'skipped' : 'success',
+            }))
+          : undefined,
+      };
+    });
+  }
+}
+
+export function awsError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+function snapshotsOf(image: Image): string[] {
+  return (image.BlockDeviceMappings ?? []).flatMap((mapping) =>
+    mapping.Ebs?.SnapshotId === undefined ? [] : [mapping.Ebs.SnapshotId],
+  );
+}
+
+function matchesFilters(image: Image, filters: readonly Filter[]): boolean {
+  return filters.every((filter) => {
+    const values = filter.Values ?? [];
+    if (filter.Name === 'name')
+      return values.some((value) => wildcard(value).test(image.Name ?? ''));
+    if (filter.Name?.startsWith('tag:')) {
+      const key = filter.Name.slice(4);
+      return (image.Tags ?? []).some((tag) => tag.Key === key && values.includes(tag.Value ?? ''));
+    }
+    throw new Error(`the fake does not know filter ${filter.Name}`);
+  });
+}
+
+function wildcard(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped.replaceAll('*', '.*').replaceAll('?', '.')}$`);
+}
+
+function page<Item, Output>(
+  items: readonly Item[],
+  size: number,
+  token: string | undefined,
+  shape: (items: Item[], nextToken: string | undefined) => Output,
+): Output {
+  const start = token === undefined ? 0 : Number(token);
+  const end = start + size;
+  return shape(items.slice(start, end), end < items.length ? String(end) : undefined);
+}
