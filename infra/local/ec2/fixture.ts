@@ -1,0 +1,306 @@
+import { describeIssues } from '../../../events/issues';
+import * as z from '../../../events/zod';
+import { newId } from './ids';
+import type {
+  ImageRecord,
+  InstanceRecord,
+  LaunchTemplateRecord,
+  SnapshotRecord,
+  Tags,
+} from './model';
+import type { Ec2Store } from './store';
+
+const tags = z.optional(z.record(z.string(), z.string()));
+const time = z.optional(
+  z.string().check(z.refine((value) => !Number.isNaN(Date.parse(value)), 'an ISO-8601 time')),
+);
+
+const instanceSchema = z.object({
+  instanceId: z.optional(z.string()),
+  /** Shorthand for the `Name` tag. */
+  name: z.optional(z.string()),
+  tags,
+  /** Stable states only; a terminated instance stays visible for the terminated-visible time. */
+  state: z.optional(z.enum(['running', 'stopped', 'terminated'])),
+  launchTime: time,
+  instanceType: z.optional(z.string()),
+  imageId: z.optional(z.string()),
+  volumes: z.optional(
+    z.array(z.object({ deviceName: z.optional(z.string()), sizeGiB: z.optional(z.number()) })),
+  ),
+});
+
+const imageSnapshotSchema = z.object({
+  /** Reusing an id already seeded shares that snapshot between images (EC2 then skips it). */
+  snapshotId: z.optional(z.string()),
+  deviceName: z.optional(z.string()),
+  sizeGiB: z.optional(z.number()),
+  /** Defaults to the image's tags, as CreateImage with the same TagSpecification would. */
+  tags,
+});
+
+const imageSchema = z.object({
+  imageId: z.optional(z.string()),
+  name: z.string(),
+  description: z.optional(z.string()),
+  ownerId: z.optional(z.string()),
+  ownerAlias: z.optional(z.string()),
+  public: z.optional(z.boolean()),
+  state: z.optional(
+    z.enum(['pending', 'available', 'invalid', 'transient', 'failed', 'error', 'disabled']),
+  ),
+  creationDate: time,
+  /** For a `pending` image: when it becomes available (default: creation + the bake time). */
+  availableAt: time,
+  tags,
+  sourceInstanceId: z.optional(z.string()),
+  deregistrationProtection: z.optional(z.boolean()),
+  stateReason: z.optional(z.object({ code: z.string(), message: z.string() })),
+  /** A count of snapshots to make, or their details; default 1. */
+  snapshots: z.optional(z.union([z.number(), z.array(imageSnapshotSchema)])),
+});
+
+const snapshotSchema = z.object({
+  snapshotId: z.optional(z.string()),
+  volumeSizeGiB: z.optional(z.number()),
+  description: z.optional(z.string()),
+  ownerId: z.optional(z.string()),
+  state: z.optional(z.enum(['pending', 'completed', 'error'])),
+  startTime: time,
+  tags,
+});
+
+const launchTemplateSchema = z.object({
+  launchTemplateId: z.optional(z.string()),
+  name: z.string(),
+  createTime: time,
+  defaultVersion: z.optional(z.number()),
+  tags,
+  versions: z.array(
+    z.object({
+      imageId: z.optional(z.string()),
+      instanceType: z.optional(z.string()),
+      description: z.optional(z.string()),
+      createTime: time,
+    }),
+  ),
+});
+
+export const ec2FixtureSchema = z.object({
+  instances: z.optional(z.array(instanceSchema)),
+  images: z.optional(z.array(imageSchema)),
+  snapshots: z.optional(z.array(snapshotSchema)),
+  launchTemplates: z.optional(z.array(launchTemplateSchema)),
+});
+
+/** What `seed()` takes; see README.md in this folder for the format with examples. */
+export type Ec2Fixture = z.input<typeof ec2FixtureSchema>;
+
+export interface SeedResult {
+  instanceIds: string[];
+  imageIds: string[];
+  snapshotIds: string[];
+  launchTemplateIds: string[];
+}
+
+export class Ec2FixtureError extends Error {
+  override readonly name = 'Ec2FixtureError';
+}
+
+export interface SeedSettings {
+  accountId: string;
+  nowMs: number;
+  bakeMs: number;
+  terminatedVisibleMs: number;
+}
+
+/**
+ * Adds a fixture's records to the store. Everything is validated before anything is added, so
+ * a bad fixture changes nothing. Linear in the fixture's size (10,000 images in well under a
+ * second).
+ */
+export function seedStore(store: Ec2Store, input: unknown, settings: SeedSettings): SeedResult {
+  const parsed = ec2FixtureSchema.safeParse(input);
+  if (!parsed.success)
+    throw new Ec2FixtureError(`Invalid EC2 fixture: ${describeIssues(parsed.error)}`);
+  const fixture = parsed.data;
+  const now = new Date(settings.nowMs).toISOString();
+  const ids = new Set<string>();
+  const claim = (prefix: string, id: string | undefined): string => {
+    const chosen = id ?? newId(prefix);
+    if (!chosen.startsWith(`${prefix}-`)) {
+      throw new Ec2FixtureError(`Fixture id ${chosen} should start with "${prefix}-"`);
+    }
+    if (ids.has(chosen) || store.taggable(chosen) !== undefined) {
+      throw new Ec2FixtureError(`Fixture id ${chosen} is used twice`);
+    }
+    ids.add(chosen);
+    return chosen;
+  };
+
+  const instances: InstanceRecord[] = (fixture.instances ?? []).map((item) => {
+    const instanceTags: Tags = { ...item.tags };
+    if (item.name !== undefined) instanceTags.Name = item.name;
+    const state = item.state ?? 'running';
+    return {
+      seq: 0,
+      instanceId: claim('i', item.instanceId),
+      reservationId: newId('r'),
+      imageId: item.imageId ?? 'ami-00000000000000000',
+      instanceType: item.instanceType ?? 't3.micro',
+      state,
+      ...(state === 'terminated'
+        ? { vanishAtMs: settings.nowMs + settings.terminatedVisibleMs }
+        : {}),
+      launchTime: item.launchTime ?? now,
+      tags: instanceTags,
+      volumes: (item.volumes ?? [{}]).map((volume, index) => ({
+        deviceName: volume.deviceName ?? deviceName(index),
+        volumeId: newId('vol'),
+        sizeGiB: volume.sizeGiB ?? 8,
+      })),
+    };
+  });
+
+  const standalone: SnapshotRecord[] = (fixture.snapshots ?? []).map((item) => ({
+    seq: 0,
+    snapshotId: claim('snap', item.snapshotId),
+    volumeId: newId('vol'),
+    volumeSizeGiB: item.volumeSizeGiB ?? 8,
+    ownerId: item.ownerId ?? settings.accountId,
+    description: item.description ?? '',
+    state: item.state ?? 'completed',
+    startTime: item.startTime ?? now,
+    ...(item.state === 'completed' || item.state === undefined
+      ? { completionTime: item.startTime ?? now }
+      : {}),
+    progress: item.state === 'pending' ? 0 : 100,
+    tags: { ...item.tags },
+  }));
+  const knownSnapshots = new Map(standalone.map((s) => [s.snapshotId, s]));
+
+  const imageSnapshots: SnapshotRecord[] = [];
+  const names = new Set<string>();
+  const images: ImageRecord[] = (fixture.images ?? []).map((item) => {
+    const imageId = claim('ami', item.imageId);
+    const ownerId = item.ownerId ?? settings.accountId;
+    const nameKey = `${ownerId}\n${item.name}`;
+    if (names.has(nameKey) || store.imageByName(ownerId, item.name) !== undefined) {
+      throw new Ec2FixtureError(`Fixture image name ${item.name} is used twice by ${ownerId}`);
+    }
+    names.add(nameKey);
+    const creationDate = item.creationDate ?? now;
+    const createdMs = Date.parse(creationDate);
+    const state = item.state ?? 'available';
+    const bake =
+      state === 'pending'
+        ? {
+            startMs: createdMs,
+            endMs: item.availableAt ? Date.parse(item.availableAt) : createdMs + settings.bakeMs,
+            outcome: 'available' as const,
+          }
+        : undefined;
+    const imageTags: Tags = { ...item.tags };
+    const specs =
+      typeof item.snapshots === 'number'
+        ? Array.from({ length: item.snapshots }, () => ({}) as z.infer<typeof imageSnapshotSchema>)
+        : (item.snapshots ?? [{}]);
+    const blockDevices = specs.map((spec, index) => {
+      const sizeGiB = spec.sizeGiB ?? 8;
+      const shared =
+        spec.snapshotId === undefined ? undefined : knownSnapshots.get(spec.snapshotId);
+      if (shared !== undefined) {
+        return {
+          deviceName: spec.deviceName ?? deviceName(index),
+          snapshotId: shared.snapshotId,
+          sizeGiB,
+        };
+      }
+      const snapshot: SnapshotRecord = {
+        seq: 0,
+        snapshotId: claim('snap', spec.snapshotId),
+        volumeId: newId('vol'),
+        volumeSizeGiB: sizeGiB,
+        ownerId,
+        description: `Created by CreateImage(${item.sourceInstanceId ?? 'i-00000000000000000'}) for ${imageId}`,
+        state: bake ? 'pending' : 'completed',
+        startTime: creationDate,
+        progress: bake ? 0 : 100,
+        tags: { ...(spec.tags ?? imageTags) },
+        ...(bake ? { bakingFor: imageId } : { completionTime: creationDate }),
+      };
+      knownSnapshots.set(snapshot.snapshotId, snapshot);
+      imageSnapshots.push(snapshot);
+      return {
+        deviceName: spec.deviceName ?? deviceName(index),
+        snapshotId: snapshot.snapshotId,
+        sizeGiB,
+      };
+    });
+    return {
+      seq: 0,
+      imageId,
+      name: item.name,
+      description: item.description,
+      ownerId,
+      ownerAlias: item.ownerAlias,
+      public: item.public ?? false,
+      state,
+      creationDate,
+      tags: imageTags,
+      blockDevices,
+      sourceInstanceId: item.sourceInstanceId,
+      deregistrationProtection: item.deregistrationProtection ? 'enabled' : 'disabled',
+      stateReason:
+        item.stateReason ??
+        (state === 'failed'
+          ? { code: 'Server.InternalError', message: 'Internal error' }
+          : undefined),
+      bake,
+    };
+  });
+
+  const templates: LaunchTemplateRecord[] = (fixture.launchTemplates ?? []).map((item) => {
+    if (item.versions.length === 0) {
+      throw new Ec2FixtureError(`Fixture launch template ${item.name} needs at least one version`);
+    }
+    if (store.launchTemplateByName(item.name) !== undefined) {
+      throw new Ec2FixtureError(`Fixture launch template name ${item.name} is used twice`);
+    }
+    const createTime = item.createTime ?? now;
+    return {
+      seq: 0,
+      launchTemplateId: claim('lt', item.launchTemplateId),
+      name: item.name,
+      createTime,
+      createdBy: `arn:aws:iam::${settings.accountId}:root`,
+      defaultVersion: item.defaultVersion ?? 1,
+      tags: { ...item.tags },
+      versions: item.versions.map((version, index) => ({
+        versionNumber: index + 1,
+        description: version.description,
+        createTime: version.createTime ?? createTime,
+        data: { imageId: version.imageId, instanceType: version.instanceType },
+      })),
+    };
+  });
+
+  for (const record of instances) store.addInstance({ ...record, seq: store.nextSeq() });
+  for (const record of [...standalone, ...imageSnapshots]) {
+    record.seq = store.nextSeq();
+    store.addSnapshot(record);
+  }
+  for (const record of images) store.addImage({ ...record, seq: store.nextSeq() });
+  for (const record of templates) store.addLaunchTemplate({ ...record, seq: store.nextSeq() });
+  return {
+    instanceIds: instances.map((r) => r.instanceId),
+    imageIds: images.map((r) => r.imageId),
+    snapshotIds: [...standalone, ...imageSnapshots].map((r) => r.snapshotId),
+    launchTemplateIds: templates.map((r) => r.launchTemplateId),
+  };
+}
+
+/** `/dev/xvda` for the root volume, then `/dev/sdb`, `/dev/sdc`, ... as the console names them. */
+function deviceName(index: number): string {
+  return index === 0 ? '/dev/xvda' : `/dev/sd${String.fromCharCode(97 + index)}`;
+}
