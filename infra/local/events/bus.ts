@@ -1,0 +1,440 @@
+import { randomUUID } from 'node:crypto';
+import { DeliveryQueue, type RetryTiming } from './delivery';
+import { compileEventPattern, type EventMatcher, EventPatternError } from './event-pattern';
+import { type ApiDestination, invokeApiDestination } from './http-target';
+import { appendJsonLine } from './json-lines';
+import {
+  type DeadLetter,
+  type EventEnvelope,
+  EventsApiError,
+  type RetryPolicy,
+  type RuleSpec,
+  type RuleTarget,
+  TargetInvocationError,
+  type TargetInvoker,
+  type TargetSpec,
+} from './model';
+import { compileTargetInput } from './target-input';
+
+export interface EventBusOptions {
+  readonly region?: string;
+  readonly account?: string;
+  /** Custom buses besides `default`. */
+  readonly busNames?: readonly string[];
+  /** Invokes every target that is not an API destination (e.g. a function ARN → its handler). */
+  readonly invokeTarget?: TargetInvoker;
+  /** JSON Lines file receiving every accepted event's envelope. */
+  readonly eventLogPath?: string;
+  /** JSON Lines file receiving every dead letter. */
+  readonly deadLetterPath?: string;
+  readonly retry?: RetryTiming;
+  /** Timeout of one API destination call; AWS uses 5 s. */
+  readonly httpTimeoutMs?: number;
+  readonly now?: () => Date;
+}
+
+/** One `PutEvents` entry, as the API takes it. */
+export interface PutEventsEntry {
+  readonly Source?: string;
+  readonly DetailType?: string;
+  readonly Detail?: string;
+  readonly EventBusName?: string;
+  readonly Resources?: readonly string[];
+  /** Epoch seconds (what the SDK sends), an ISO-8601 string or a Date. */
+  readonly Time?: number | string | Date;
+  readonly TraceHeader?: string;
+}
+
+export interface PutEventsResultEntry {
+  readonly EventId?: string;
+  readonly ErrorCode?: string;
+  readonly ErrorMessage?: string;
+}
+
+export interface PutEventsResult {
+  readonly Entries: PutEventsResultEntry[];
+  readonly FailedEntryCount: number;
+}
+
+export interface RuleView {
+  readonly name: string;
+  readonly arn: string;
+  readonly eventBusName: string;
+  readonly eventPattern: Record<string, unknown>;
+  readonly description?: string;
+  readonly state: 'ENABLED' | 'DISABLED';
+  readonly targets: readonly TargetSpec[];
+}
+
+export interface HttpSubscription {
+  readonly ruleName: string;
+  readonly ruleArn: string;
+  readonly apiDestinationArn: string;
+}
+
+export interface SubscribeHttpOptions {
+  readonly name?: string;
+  readonly eventBusName?: string;
+  readonly retryPolicy?: RetryPolicy;
+  readonly httpMethod?: string;
+}
+
+export const MAX_ENTRIES_PER_CALL = 10;
+/** 256 KB, for one entry and for a whole call. */
+export const MAX_PUT_EVENTS_BYTES = 256 * 1024;
+
+export interface EventBus {
+  readonly region: string;
+  readonly account: string;
+  putEvents(entries: readonly PutEventsEntry[]): PutEventsResult;
+  putRule(rule: RuleSpec): RuleView;
+  putTargets(ruleName: string, targets: readonly TargetSpec[], eventBusName?: string): void;
+  removeTargets(ruleName: string, ids: readonly string[], eventBusName?: string): void;
+  deleteRule(ruleName: string, eventBusName?: string): void;
+  describeRule(ruleName: string, eventBusName?: string): RuleView;
+  listRules(eventBusName?: string, namePrefix?: string): RuleView[];
+  createEventBus(name: string): string;
+  hasEventBus(name: string): boolean;
+  eventBusArn(name: string): string;
+  /** Resolves a bus name or ARN to a bus name; throws `ResourceNotFoundException` if unknown. */
+  resolveEventBus(nameOrArn?: string): string;
+  putApiDestination(destination: {
+    name: string;
+    invocationEndpoint: string;
+    httpMethod?: string;
+  }): ApiDestination;
+  /** Subscribes an HTTP endpoint to a pattern, as an API destination target with a retry policy. */
+  subscribeHttp(
+    url: string,
+    pattern: Record<string, unknown>,
+    options?: SubscribeHttpOptions,
+  ): HttpSubscription;
+  /** Every accepted event, oldest first. */
+  events(): readonly EventEnvelope[];
+  deadLetters(): readonly DeadLetter[];
+  /** Resolves once every target delivery has succeeded or been dead-lettered. */
+  whenIdle(): Promise<void>;
+  /** Stops retries; deliveries still waiting are dead-lettered with code `Shutdown`. */
+  close(): Promise<void>;
+}
+
+interface Rule {
+  spec: RuleView;
+  matcher: EventMatcher;
+  targets: Map<string, { spec: TargetSpec; input: (event: EventEnvelope) => unknown }>;
+}
+
+/** Entry size as EventBridge counts it: UTF-8 bytes of the strings, plus 14 for a Time. */
+function entrySize(entry: PutEventsEntry): number {
+  const bytes = (text: string | undefined) => (text ? Buffer.byteLength(text) : 0);
+  let size = bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail);
+  for (const resource of entry.Resources ?? []) size += bytes(resource);
+  if (entry.Time !== undefined) size += 14;
+  return size;
+}
+
+function toIsoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function parseTime(time: PutEventsEntry['Time'], now: Date): Date | undefined {
+  if (time === undefined) return now;
+  const date =
+    time instanceof Date ? time : new Date(typeof time === 'number' ? time * 1_000 : time);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+export function createEventBus(options: EventBusOptions = {}): EventBus {
+  const region = options.region ?? 'us-east-1';
+  const account = options.account ?? '000000000000';
+  const now = options.now ?? (() => new Date());
+  const buses = new Set(['default', ...(options.busNames ?? [])]);
+  const rules = new Map<string, Rule>();
+  const apiDestinations = new Map<string, ApiDestination>();
+  const log: EventEnvelope[] = [];
+  const dead: DeadLetter[] = [];
+
+  const eventBusArn = (name: string) => `arn:aws:events:${region}:${account}:event-bus/${name}`;
+  const ruleArn = (bus: string, name: string) =>
+    `arn:aws:events:${region}:${account}:rule/${bus === 'default' ? '' : `${bus}/`}${name}`;
+  const ruleKey = (bus: string, name: string) => `${bus}\u0000${name}`;
+
+  function busNameOf(nameOrArn: string | undefined): string {
+    if (!nameOrArn) return 'default';
+    const fromArn = /^arn:aws[\w-]*:events:[^:]*:[^:]*:event-bus\/(.+)$/.exec(nameOrArn);
+    return fromArn?.[1] ?? nameOrArn;
+  }
+
+  function resolveEventBus(nameOrArn?: string): string {
+    const name = busNameOf(nameOrArn);
+    if (!buses.has(name)) {
+      throw new EventsApiError('ResourceNotFoundException', `Event bus ${name} does not exist.`);
+    }
+    return name;
+  }
+
+  function getRule(name: string, eventBusName?: string): Rule {
+    const bus = resolveEventBus(eventBusName);
+    const rule = rules.get(ruleKey(bus, name));
+    if (!rule) {
+      throw new EventsApiError(
+        'ResourceNotFoundException',
+        `Rule ${name} does not exist on EventBus ${bus}.`,
+      );
+    }
+    return rule;
+  }
+
+  async function invoke(target: RuleTarget, input: unknown, event: EventEnvelope): Promise<void> {
+    const destination = apiDestinations.get(target.arn);
+    if (destination) return invokeApiDestination(destination, input, event, options.httpTimeoutMs);
+    if (!options.invokeTarget) {
+      throw new TargetInvocationError(
+        'NoInvoker',
+        `no invoker is configured for target ${target.arn}`,
+        false,
+      );
+    }
+    return options.invokeTarget(target, input, event);
+  }
+
+  const deliveries = new DeliveryQueue({
+    ...options.retry,
+    now,
+    invoke,
+    onDeadLetter(deadLetter) {
+      dead.push(deadLetter);
+      if (options.deadLetterPath) appendJsonLine(options.deadLetterPath, deadLetter);
+    },
+  });
+
+  function validateEntry(
+    entry: PutEventsEntry,
+  ): PutEventsResultEntry | { bus: string; detail: Record<string, unknown>; time: Date } {
+    const invalid = (field: string) => ({
+      ErrorCode: 'InvalidArgument',
+      ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
+    });
+    if (!entry.Source) return invalid('Source');
+    if (!entry.DetailType) return invalid('DetailType');
+    if (entry.Detail === undefined || entry.Detail === '') return invalid('Detail');
+    if (entrySize(entry) > MAX_PUT_EVENTS_BYTES) {
+      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Event size exceeds the 256 KB limit.' };
+    }
+    let detail: unknown;
+    try {
+      detail = JSON.parse(entry.Detail);
+    } catch {
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+    }
+    if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+    }
+    const time = parseTime(entry.Time, now());
+    if (!time)
+      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Time is not valid.' };
+    // AWS accepts events for a bus that does not exist and drops them silently; the local cloud
+    // refuses them per entry instead, so a misspelt bus name shows up at once.
+    const bus = busNameOf(entry.EventBusName);
+    if (!buses.has(bus)) {
+      return {
+        ErrorCode: 'ResourceNotFoundException',
+        ErrorMessage: `Event bus ${bus} does not exist.`,
+      };
+    }
+    return { bus, detail: detail as Record<string, unknown>, time };
+  }
+
+  function route(bus: string, event: EventEnvelope): void {
+    for (const rule of rules.values()) {
+      if (rule.spec.eventBusName !== bus || rule.spec.state !== 'ENABLED' || !rule.matcher(event))
+        continue;
+      for (const { spec, input } of rule.targets.values()) {
+        const target = {
+          ...spec,
+          ruleName: rule.spec.name,
+          ruleArn: rule.spec.arn,
+          eventBusName: bus,
+        };
+        deliveries.enqueue(target, input(event), event);
+      }
+    }
+  }
+
+  function view(rule: Rule): RuleView {
+    return { ...rule.spec, targets: [...rule.targets.values()].map((target) => target.spec) };
+  }
+
+  const bus: EventBus = {
+    region,
+    account,
+
+    putEvents(entries) {
+      if (entries.length < 1 || entries.length > MAX_ENTRIES_PER_CALL) {
+        throw new EventsApiError(
+          'ValidationException',
+          `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${entries.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 10'}`,
+        );
+      }
+      const total = entries.reduce((sum, entry) => sum + entrySize(entry), 0);
+      if (total > MAX_PUT_EVENTS_BYTES) {
+        throw new EventsApiError(
+          'ValidationException',
+          'Total size of the entries in the request is over the limit.',
+        );
+      }
+      const results = entries.map((entry): PutEventsResultEntry => {
+        const checked = validateEntry(entry);
+        if (!('bus' in checked)) return checked;
+        const event: EventEnvelope = {
+          version: '0',
+          id: randomUUID(),
+          'detail-type': entry.DetailType as string,
+          source: entry.Source as string,
+          account,
+          time: toIsoSeconds(checked.time),
+          region,
+          resources: [...(entry.Resources ?? [])],
+          detail: checked.detail,
+        };
+        log.push(event);
+        if (options.eventLogPath) appendJsonLine(options.eventLogPath, event);
+        route(checked.bus, event);
+        return { EventId: event.id };
+      });
+      return {
+        Entries: results,
+        FailedEntryCount: results.filter((result) => result.ErrorCode).length,
+      };
+    },
+
+    putRule(spec) {
+      const busName = resolveEventBus(spec.eventBusName);
+      let matcher: EventMatcher;
+      try {
+        matcher = compileEventPattern(spec.eventPattern);
+      } catch (error) {
+        if (error instanceof EventPatternError) {
+          throw new EventsApiError(
+            'InvalidEventPatternException',
+            `Event pattern is not valid. Reason: ${error.message}`,
+          );
+        }
+        throw error;
+      }
+      const key = ruleKey(busName, spec.name);
+      const existing = rules.get(key);
+      const rule: Rule = {
+        spec: {
+          name: spec.name,
+          arn: ruleArn(busName, spec.name),
+          eventBusName: busName,
+          eventPattern: spec.eventPattern,
+          ...(spec.description === undefined ? {} : { description: spec.description }),
+          state: spec.state ?? 'ENABLED',
+          targets: [],
+        },
+        matcher,
+        targets: existing?.targets ?? new Map(),
+      };
+      rules.set(key, rule);
+      if (spec.targets) bus.putTargets(spec.name, spec.targets, busName);
+      return view(rule);
+    },
+
+    putTargets(ruleName, targets, eventBusName) {
+      const rule = getRule(ruleName, eventBusName);
+      const compiled = targets.map((target) => ({
+        spec: target,
+        input: compileTargetInput(target),
+      }));
+      for (const target of compiled) rule.targets.set(target.spec.id, target);
+    },
+
+    removeTargets(ruleName, ids, eventBusName) {
+      const rule = getRule(ruleName, eventBusName);
+      for (const id of ids) rule.targets.delete(id);
+    },
+
+    deleteRule(ruleName, eventBusName) {
+      const rule = getRule(ruleName, eventBusName);
+      if (rule.targets.size > 0) {
+        throw new EventsApiError(
+          'ValidationException',
+          "Rule can't be deleted since it has targets.",
+        );
+      }
+      rules.delete(ruleKey(rule.spec.eventBusName, ruleName));
+    },
+
+    describeRule: (ruleName, eventBusName) => view(getRule(ruleName, eventBusName)),
+
+    listRules(eventBusName, namePrefix) {
+      const busName = resolveEventBus(eventBusName);
+      return [...rules.values()]
+        .filter(
+          (rule) =>
+            rule.spec.eventBusName === busName && rule.spec.name.startsWith(namePrefix ?? ''),
+        )
+        .map(view)
+        .sort((a, b) => a.name.localeCompare(b.name));
+    },
+
+    createEventBus(name) {
+      if (buses.has(name)) {
+        throw new EventsApiError(
+          'ResourceAlreadyExistsException',
+          `Event bus ${name} already exists.`,
+        );
+      }
+      buses.add(name);
+      return eventBusArn(name);
+    },
+
+    hasEventBus: (name) => buses.has(busNameOf(name)),
+    eventBusArn,
+    resolveEventBus,
+
+    putApiDestination({ name, invocationEndpoint, httpMethod = 'POST' }) {
+      const destination: ApiDestination = {
+        name,
+        arn: `arn:aws:events:${region}:${account}:api-destination/${name}/${randomUUID()}`,
+        invocationEndpoint,
+        httpMethod,
+      };
+      for (const [arn, existing] of apiDestinations) {
+        if (existing.name === name) apiDestinations.delete(arn);
+      }
+      apiDestinations.set(destination.arn, destination);
+      return destination;
+    },
+
+    subscribeHttp(url, pattern, subscribeOptions = {}) {
+      const name = subscribeOptions.name ?? `http-${randomUUID().slice(0, 8)}`;
+      const destination = bus.putApiDestination({
+        name,
+        invocationEndpoint: url,
+        httpMethod: subscribeOptions.httpMethod ?? 'POST',
+      });
+      const rule = bus.putRule({
+        name,
+        eventBusName: subscribeOptions.eventBusName,
+        eventPattern: pattern,
+        targets: [
+          {
+            id: 'http',
+            arn: destination.arn,
+            ...(subscribeOptions.retryPolicy ? { retryPolicy: subscribeOptions.retryPolicy } : {}),
+          },
+        ],
+      });
+      return { ruleName: rule.name, ruleArn: rule.arn, apiDestinationArn: destination.arn };
+    },
+
+    events: () => log,
+    deadLetters: () => dead,
+    whenIdle: () => deliveries.whenIdle(),
+    close: () => deliveries.close(),
+  };
+  return bus;
+}

@@ -1,0 +1,372 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+  StateMachine,
+} from 'aws-local-stepfunctions';
+import { type AslDefinition, collectStates, StateMachineDefinitionError } from './definition';
+import { isValidExecutionName } from './execution-name';
+import {
+  type ExecutionRecord,
+  type ExecutionStatus,
+  loadExecutions,
+  saveExecutions,
+} from './store';
+
+/**
+ * Answers one Task resource (e.g. `arn:aws:states:::aws-sdk:ec2:describeImages`) with the state's
+ * effective input (after InputPath and Parameters). To fail the task with a named error that
+ * `Retry`/`Catch` can match, throw an Error whose `name` is the error name (e.g. `Ec2.Ec2Exception`)
+ * and whose `message` is the cause.
+ */
+export type TaskHandler = (input: unknown, context: TaskContext) => Promise<unknown> | unknown;
+
+export interface TaskContext {
+  readonly stateName: string;
+  readonly resource: string;
+  readonly executionArn: string;
+}
+
+export interface StateMachineSpec {
+  readonly arn: string;
+  readonly name: string;
+  readonly definition: AslDefinition;
+}
+
+export interface StepFunctionsOptions {
+  /** Task resource ARN → handler. Every Task of a registered machine must have one. */
+  readonly taskHandlers: Readonly<Record<string, TaskHandler>>;
+  /** Multiplies every `Wait` with `Seconds` (60 s × 0.01 = 600 ms). Default 1. */
+  readonly waitScale?: number;
+  /** Pause of a named Wait state in ms, for states `waitScale` cannot reach (`SecondsPath`, `Timestamp*`). */
+  readonly waitOverridesMs?: Readonly<Record<string, number>>;
+  /** Pause before each `Retry` in ms, instead of `IntervalSeconds` × `BackoffRate`. Default: the definition's. */
+  readonly retryIntervalMs?: number;
+  /** JSON file holding the executions, so history survives a restart. */
+  readonly stateFile?: string;
+  /**
+   * What happens to executions persisted as RUNNING when the file is loaded: `abort` marks them
+   * ABORTED (error `LocalCloud.Restarted`); `rerun` runs them again from the start, with the same
+   * name, arn and input, once their state machine is registered. Default `abort`.
+   */
+  readonly runningAtRestart?: 'abort' | 'rerun';
+  readonly now?: () => Date;
+}
+
+export interface StartExecutionResult {
+  readonly executionArn: string;
+  readonly startDate: Date;
+}
+
+export interface ListExecutionsOptions {
+  readonly stateMachineArn: string;
+  readonly statusFilter?: ExecutionStatus;
+  readonly maxResults?: number;
+  readonly nextToken?: string;
+}
+
+export interface StepFunctions {
+  /** Validates the definition (asl-validator) and checks every Task resource has a handler. */
+  registerStateMachine(spec: StateMachineSpec): void;
+  listStateMachines(): readonly StateMachineSpec[];
+  startExecution(request: {
+    stateMachineArn: string;
+    name?: string;
+    input?: string;
+  }): StartExecutionResult;
+  describeExecution(executionArn: string): ExecutionRecord;
+  listExecutions(options: ListExecutionsOptions): {
+    executions: ExecutionRecord[];
+    nextToken?: string;
+  };
+  stopExecution(executionArn: string, error?: string, cause?: string): { stopDate: Date };
+  /** Resolves once no execution is running. */
+  whenIdle(): Promise<void>;
+  /** Stops running executions in memory; they stay RUNNING in the state file for the next start. */
+  close(): Promise<void>;
+}
+
+/** A Step Functions API error, answered with its code as `__type` and HTTP 400. */
+export class SfnApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SfnApiError';
+  }
+}
+
+interface Registered {
+  readonly spec: StateMachineSpec;
+  readonly machine: StateMachine;
+  readonly waitTimeOverrides: Record<string, number>;
+  readonly tasks: ReadonlyArray<readonly [stateName: string, resource: string]>;
+}
+
+const STATE_MACHINE_ARN = /^arn:aws[\w-]*:states:[^:]+:\d{12}:stateMachine:[^:]+$/;
+const EXECUTION_ARN = /^arn:aws[\w-]*:states:[^:]+:\d{12}:execution:[^:]+:[^:]+$/;
+
+export function createStepFunctions(options: StepFunctionsOptions): StepFunctions {
+  const now = options.now ?? (() => new Date());
+  const machines = new Map<string, Registered>();
+  const executions = new Map<string, ExecutionRecord>();
+  const running = new Map<string, { abort: () => void; done: Promise<void> }>();
+  let closing = false;
+
+  for (const record of options.stateFile ? loadExecutions(options.stateFile) : []) {
+    if (record.status === 'RUNNING' && (options.runningAtRestart ?? 'abort') === 'abort') {
+      executions.set(record.executionArn, {
+        ...record,
+        status: 'ABORTED',
+        stopDate: now().toISOString(),
+        error: 'LocalCloud.Restarted',
+        cause: 'The local cloud stopped while this execution was running.',
+      });
+    } else {
+      executions.set(record.executionArn, record);
+    }
+  }
+  persist();
+
+  function persist(): void {
+    if (options.stateFile) saveExecutions(options.stateFile, [...executions.values()]);
+  }
+
+  function finish(
+    arn: string,
+    update: Partial<ExecutionRecord> & { status: ExecutionStatus },
+  ): void {
+    const record = executions.get(arn);
+    if (record?.status !== 'RUNNING') return;
+    executions.set(arn, { ...record, ...update, stopDate: now().toISOString() });
+    persist();
+  }
+
+  function run(registered: Registered, record: ExecutionRecord): void {
+    const taskResourceLocalHandlers = Object.fromEntries(
+      registered.tasks.map(([stateName, resource]) => {
+        const handler = options.taskHandlers[resource] as TaskHandler;
+        const context: TaskContext = { stateName, resource, executionArn: record.executionArn };
+        return [stateName, async (input: unknown) => (await handler(input, context)) as never];
+      }),
+    );
+    const execution = registered.machine.run(JSON.parse(record.input), {
+      overrides: {
+        taskResourceLocalHandlers,
+        waitTimeOverrides: registered.waitTimeOverrides,
+        ...(options.retryIntervalMs === undefined
+          ? {}
+          : {
+              retryIntervalOverrides: Object.fromEntries(
+                registered.tasks.map(([stateName]) => [
+                  stateName,
+                  options.retryIntervalMs as number,
+                ]),
+              ),
+            }),
+      },
+      context: {
+        Execution: { Id: record.executionArn, Name: record.name },
+        StateMachine: { Id: registered.spec.arn, Name: registered.spec.name },
+      },
+    });
+    const done = execution.result.then(
+      (output) =>
+        finish(record.executionArn, { status: 'SUCCEEDED', output: JSON.stringify(output) }),
+      (error: unknown) => {
+        if (closing) return;
+        finish(record.executionArn, failure(error));
+      },
+    );
+    running.set(record.executionArn, {
+      abort: execution.abort,
+      done: done.finally(() => running.delete(record.executionArn)),
+    });
+  }
+
+  function getExecution(executionArn: string): ExecutionRecord {
+    if (!EXECUTION_ARN.test(executionArn))
+      throw new SfnApiError('InvalidArn', `Invalid Arn: '${executionArn}'`);
+    const record = executions.get(executionArn);
+    if (!record)
+      throw new SfnApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    return record;
+  }
+
+  return {
+    registerStateMachine(spec) {
+      let machine: StateMachine;
+      let states: ReturnType<typeof collectStates>;
+      try {
+        states = collectStates(spec.definition);
+        machine = new StateMachine(spec.definition as never, {
+          validationOptions: { checkArn: false },
+        });
+      } catch (error) {
+        throw new StateMachineDefinitionError(`${spec.name}: ${(error as Error).message}`);
+      }
+      const tasks: Array<[string, string]> = [];
+      const waitTimeOverrides: Record<string, number> = {};
+      const missing: string[] = [];
+      for (const [name, state] of states) {
+        if (state.Type === 'Task') {
+          const resource = String(state.Resource);
+          if (!Object.hasOwn(options.taskHandlers, resource)) missing.push(`${name} (${resource})`);
+          tasks.push([name, resource]);
+        } else if (state.Type === 'Wait') {
+          const override = options.waitOverridesMs?.[name];
+          if (override !== undefined) waitTimeOverrides[name] = override;
+          else if (typeof state.Seconds === 'number') {
+            waitTimeOverrides[name] = Math.round(state.Seconds * 1_000 * (options.waitScale ?? 1));
+          }
+        }
+      }
+      // Without a handler aws-local-stepfunctions would invoke the resource as a real Lambda
+      // function in a real account; refusing the machine here is the only safe answer.
+      if (missing.length > 0) {
+        throw new StateMachineDefinitionError(
+          `${spec.name}: no local handler for Task state(s) ${missing.join(', ')}`,
+        );
+      }
+      const registered: Registered = { spec, machine, waitTimeOverrides, tasks };
+      machines.set(spec.arn, registered);
+      for (const record of executions.values()) {
+        if (
+          record.stateMachineArn === spec.arn &&
+          record.status === 'RUNNING' &&
+          !running.has(record.executionArn)
+        ) {
+          run(registered, record);
+        }
+      }
+    },
+
+    listStateMachines: () => [...machines.values()].map((registered) => registered.spec),
+
+    startExecution({ stateMachineArn, name = randomUUID(), input = '{}' }) {
+      if (!STATE_MACHINE_ARN.test(stateMachineArn)) {
+        throw new SfnApiError('InvalidArn', `Invalid Arn: '${stateMachineArn}'`);
+      }
+      const registered = machines.get(stateMachineArn);
+      if (!registered) {
+        throw new SfnApiError(
+          'StateMachineDoesNotExist',
+          `State Machine Does Not Exist: '${stateMachineArn}'`,
+        );
+      }
+      if (!isValidExecutionName(name))
+        throw new SfnApiError('InvalidName', `Invalid Name: '${name}'`);
+      try {
+        JSON.parse(input);
+      } catch {
+        throw new SfnApiError(
+          'InvalidExecutionInput',
+          'Invalid State Machine Execution Input: input is not valid JSON',
+        );
+      }
+      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+      const existing = executions.get(executionArn);
+      if (existing) {
+        // As AWS for Standard workflows: the same name and input as a RUNNING execution is the
+        // same request again; a closed execution or a different input is a conflict.
+        if (existing.status === 'RUNNING' && existing.input === input) {
+          return { executionArn, startDate: new Date(existing.startDate) };
+        }
+        throw new SfnApiError(
+          'ExecutionAlreadyExists',
+          `Execution Already Exists: '${executionArn}'`,
+        );
+      }
+      const record: ExecutionRecord = {
+        executionArn,
+        stateMachineArn,
+        name,
+        status: 'RUNNING',
+        startDate: now().toISOString(),
+        input,
+      };
+      executions.set(executionArn, record);
+      persist();
+      run(registered, record);
+      return { executionArn, startDate: new Date(record.startDate) };
+    },
+
+    describeExecution: getExecution,
+
+    listExecutions({ stateMachineArn, statusFilter, maxResults, nextToken }) {
+      if (!STATE_MACHINE_ARN.test(stateMachineArn)) {
+        throw new SfnApiError('InvalidArn', `Invalid Arn: '${stateMachineArn}'`);
+      }
+      if (!machines.has(stateMachineArn)) {
+        throw new SfnApiError(
+          'StateMachineDoesNotExist',
+          `State Machine Does Not Exist: '${stateMachineArn}'`,
+        );
+      }
+      const pageSize = maxResults && maxResults > 0 ? maxResults : 100;
+      const offset = nextToken === undefined ? 0 : decodeToken(nextToken);
+      const matching = [...executions.values()]
+        .filter((record) => record.stateMachineArn === stateMachineArn)
+        .filter((record) => statusFilter === undefined || record.status === statusFilter)
+        .sort((a, b) => b.startDate.localeCompare(a.startDate) || b.name.localeCompare(a.name));
+      const page = matching.slice(offset, offset + pageSize);
+      const next = offset + pageSize < matching.length ? encodeToken(offset + pageSize) : undefined;
+      return next === undefined ? { executions: page } : { executions: page, nextToken: next };
+    },
+
+    stopExecution(executionArn, error, cause) {
+      const record = getExecution(executionArn);
+      if (record.status === 'RUNNING') {
+        finish(executionArn, {
+          status: 'ABORTED',
+          ...(error === undefined ? {} : { error }),
+          ...(cause === undefined ? {} : { cause }),
+        });
+        running.get(executionArn)?.abort();
+      }
+      return { stopDate: new Date(getExecution(executionArn).stopDate ?? now().toISOString()) };
+    },
+
+    async whenIdle() {
+      while (running.size > 0) await Promise.all([...running.values()].map((entry) => entry.done));
+    },
+
+    async close() {
+      closing = true;
+      for (const entry of running.values()) entry.abort();
+      await Promise.all([...running.values()].map((entry) => entry.done));
+    },
+  };
+}
+
+function failure(error: unknown): Partial<ExecutionRecord> & { status: ExecutionStatus } {
+  if (error instanceof ExecutionTimeoutError) {
+    return { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'The execution timed out.' };
+  }
+  if (error instanceof ExecutionAbortedError) return { status: 'ABORTED' };
+  const cause =
+    error instanceof ExecutionError ? (error.cause as Error | undefined) : (error as Error);
+  return {
+    status: 'FAILED',
+    error: cause?.name ?? 'States.Runtime',
+    cause: cause?.message ?? String(error),
+  };
+}
+
+function encodeToken(offset: number): string {
+  return Buffer.from(JSON.stringify({ offset })).toString('base64url');
+}
+
+function decodeToken(token: string): number {
+  try {
+    const { offset } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      offset: unknown;
+    };
+    if (typeof offset === 'number' && Number.isInteger(offset) && offset >= 0) return offset;
+  } catch {
+    // Falls through to the AWS error below.
+  }
+  throw new SfnApiError('InvalidToken', `Invalid Token: '${token}'`);
+}
