@@ -1,0 +1,114 @@
+import { type Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { AmiAvailableV1 } from '../../events/ami-available.v1';
+import { AmiRequestedV1 } from '../../events/ami-requested.v1';
+import { describeResource, TEMPLATE_METADATA } from '../template-metadata';
+
+export interface EventBusProps {
+  /** Other accounts that may put AmiRequested (this account's principals need only IAM). */
+  readonly publisherAccounts: readonly string[];
+  readonly publisherOrganizationId?: string;
+  /** Accounts that may create rules on the bus for AmiAvailable. */
+  readonly subscriberAccounts: readonly string[];
+  readonly archiveRetention: Duration;
+}
+
+/** Actions a subscriber account needs to manage the rules it created on this bus. */
+const RULE_MANAGEMENT_ACTIONS = [
+  'events:PutTargets',
+  'events:RemoveTargets',
+  'events:DeleteRule',
+  'events:DisableRule',
+  'events:EnableRule',
+  'events:DescribeRule',
+  'events:ListTargetsByRule',
+  'events:TagResource',
+  'events:UntagResource',
+  'events:ListTagsForResource',
+];
+
+/**
+ * The system's own bus. Every event is archived for replay. The bus policy lets configured
+ * accounts (or an organisation) publish only AmiRequested, and configured subscriber accounts
+ * create rules only for AmiAvailable and manage only the rules they created.
+ */
+export class AmiEventBus extends Construct {
+  readonly bus: events.EventBus;
+
+  constructor(scope: Construct, id: string, props: EventBusProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.bus = new events.EventBus(this, 'Bus', {
+      description:
+        'ami-lifecycle: AmiRequested in; AmiCreated, AmiAvailable, AmiFailed, AmiPurged out',
+    });
+    describeResource(this.bus, { [TEMPLATE_METADATA.role]: 'event-bus' });
+    this.bus.archive('Archive', {
+      description: 'Every ami-lifecycle event, for replay after a fix',
+      // Every event, from this account and from publishers elsewhere.
+      eventPattern: { source: events.Match.prefix('') },
+      retention: props.archiveRetention,
+    });
+
+    const putAmiRequested = (
+      sid: string,
+      principal: iam.IPrincipal,
+      extraConditions: Record<string, string> = {},
+    ) =>
+      new iam.PolicyStatement({
+        sid,
+        principals: [principal],
+        actions: ['events:PutEvents'],
+        resources: [this.bus.eventBusArn],
+        conditions: {
+          StringEquals: { 'events:detail-type': AmiRequestedV1.detailType, ...extraConditions },
+        },
+      });
+    for (const account of props.publisherAccounts) {
+      this.bus.addToResourcePolicy(
+        putAmiRequested(`PutAmiRequested${account}`, new iam.AccountPrincipal(account)),
+      );
+    }
+    if (props.publisherOrganizationId !== undefined) {
+      this.bus.addToResourcePolicy(
+        putAmiRequested('PutAmiRequestedOrganization', new iam.StarPrincipal(), {
+          'aws:PrincipalOrgID': props.publisherOrganizationId,
+        }),
+      );
+    }
+
+    const subscriberRules = stack.formatArn({
+      service: 'events',
+      resource: 'rule',
+      resourceName: `${this.bus.eventBusName}/*`,
+    });
+    for (const account of props.subscriberAccounts) {
+      const principal = new iam.AccountPrincipal(account);
+      this.bus.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: `CreateAmiAvailableRules${account}`,
+          principals: [principal],
+          actions: ['events:PutRule'],
+          resources: [subscriberRules],
+          conditions: {
+            StringEquals: {
+              'events:creatorAccount': account,
+              'events:detail-type': AmiAvailableV1.detailType,
+            },
+          },
+        }),
+      );
+      this.bus.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: `ManageOwnRules${account}`,
+          principals: [principal],
+          actions: RULE_MANAGEMENT_ACTIONS,
+          resources: [subscriberRules],
+          conditions: { StringEqualsIfExists: { 'events:creatorAccount': account } },
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { Api } from './constructs/api';
+import { Creator } from './constructs/creator';
+import { AmiEventBus } from './constructs/event-bus';
+import { Janitor } from './constructs/janitor';
+import { Monitoring } from './constructs/monitoring';
+import { Notifier } from './constructs/notifier';
+import { EventSchemaRegistry } from './constructs/schema-registry';
+import { Watcher } from './constructs/watcher';
+import type { Settings } from './settings';
+
+export interface AmiLifecycleStackProps extends StackProps {
+  readonly settings: Settings;
+}
+
+/**
+ * The whole system in one environment-agnostic stack: the bus, the four services, the watcher
+ * state machine, schemas, alarms and a dashboard.
+ */
+export class AmiLifecycleStack extends Stack {
+  constructor(scope: Construct, id: string, props: AmiLifecycleStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const logRetention = settings.logRetentionDays as logs.RetentionDays;
+
+    const { bus } = new AmiEventBus(this, 'Events', {
+      publisherAccounts: settings.publisherAccounts,
+      publisherOrganizationId: settings.publisherOrganizationId,
+      subscriberAccounts: settings.subscriberAccounts,
+      archiveRetention: Duration.days(settings.archiveRetentionDays),
+    });
+    new EventSchemaRegistry(this, 'Schemas', { registryName: `${this.stackName}-events` });
+
+    const watcher = new Watcher(this, 'Watcher', {
+      bus,
+      pollInterval: Duration.seconds(settings.pollIntervalSeconds),
+      waitDeadline: Duration.minutes(settings.waitDeadlineMinutes),
+      maxConcurrency: settings.watcherConcurrency,
+      logRetention,
+    });
+    const api = new Api(this, 'Api', {
+      bus,
+      authorization: settings.apiAuthorization,
+      rateLimit: settings.apiRateLimit,
+      burstLimit: settings.apiBurstLimit,
+      createCloudWatchRole: settings.apiGatewayCloudWatchRole,
+      logRetention,
+    });
+    new Creator(this, 'Creator', {
+      bus,
+      watcher: watcher.stateMachine,
+      timeZone: settings.timeZone,
+      noReboot: settings.noReboot,
+      createConcurrency: settings.createConcurrency,
+      logRetention,
+    });
+    const notifier = new Notifier(this, 'Notifier', {
+      bus,
+      webhookSecretName: settings.webhookSecretName,
+      webhookTimeoutMs: settings.webhookTimeoutMs,
+      webhookRetryBudgetMs: settings.webhookRetryBudgetMs,
+      logRetention,
+    });
+    new Janitor(this, 'Janitor', {
+      bus,
+      retentionDays: settings.retentionDays,
+      keepLatest: settings.keepLatest,
+      dryRun: settings.dryRun,
+      maxDeletionsPerRun: settings.maxDeletionsPerRun,
+      deregisterRatePerSecond: settings.deregisterRatePerSecond,
+      schedule: settings.janitorSchedule,
+      logRetention,
+    });
+    // Last: it collects the dead-letter queues and functions created above.
+    new Monitoring(this, 'Monitoring', {
+      watcher: watcher.stateMachine,
+      alarmTopicArn: settings.alarmTopicArn,
+    });
+
+    new CfnOutput(this, 'CreateAmiUrl', {
+      description:
+        'POST {"instance_name_list": [...]} here (SigV4-signed unless configured otherwise)',
+      value: api.createAmiUrl,
+    });
+    new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
+    new CfnOutput(this, 'EventBusArn', {
+      description: 'Put AmiRequested here; subscribe to AmiAvailable here',
+      value: bus.eventBusArn,
+    });
+    new CfnOutput(this, 'WatcherStateMachineArn', { value: watcher.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'WebhookSecretArn', {
+      description: 'Put the webhook targets here (JSON array of {url, format, secret?, events?})',
+      value: notifier.webhookSecret.secretArn,
+    });
+    if (api.apiKey !== undefined) {
+      new CfnOutput(this, 'ApiKeyId', {
+        description: 'aws apigateway get-api-key --include-value --api-key <id>',
+        value: api.apiKey.keyId,
+      });
+    }
+  }
+}

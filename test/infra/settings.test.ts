@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadSettings, parseSettings, SettingsError } from '../../infra/settings';
+
+describe('settings', () => {
+  it('should default to the seed-compatible, safe values', () => {
+    expect(parseSettings({})).toMatchObject({
+      retentionDays: 14,
+      keepLatest: 1,
+      dryRun: false,
+      pollIntervalSeconds: 60,
+      waitDeadlineMinutes: 360,
+      apiAuthorization: 'iam',
+      publisherAccounts: [],
+      subscriberAccounts: [],
+      janitorSchedule: 'cron(0 3 * * ? *)',
+    });
+  });
+
+  it('should accept command-line context strings for numbers, booleans and lists', () => {
+    const settings = parseSettings({
+      retentionDays: '30',
+      dryRun: 'true',
+      subscriberAccounts: '111122223333, 444455556666',
+      publisherAccounts: '["777788889999"]',
+    });
+    expect(settings).toMatchObject({
+      retentionDays: 30,
+      dryRun: true,
+      subscriberAccounts: ['111122223333', '444455556666'],
+      publisherAccounts: ['777788889999'],
+    });
+  });
+
+  it.each([
+    [{ retentionDays: 'two weeks' }, /retentionDays: must be a whole number/],
+    [{ keepLatest: 0 }, /keepLatest: must be at least 1/],
+    [{ apiAuthorization: 'open' }, /apiAuthorization: must be one of iam, api-key, none/],
+    [{ subscriberAccounts: '12345' }, /subscriberAccounts\[0\]: must be a 12-digit account id/],
+    [{ timeZone: 'Mars/Olympus' }, /timeZone: must be an IANA time zone/],
+    [{ janitorSchedule: 'daily' }, /janitorSchedule: must be an EventBridge schedule expression/],
+    [{ logRetentionDays: 10 }, /logRetentionDays: must be one of 1, 3, 5/],
+    [{ retentionDay: 14 }, /unknown setting retentionDay/],
+  ])('should fail naming the bad setting in %o', (raw, message) => {
+    expect(() => parseSettings(raw)).toThrow(SettingsError);
+    expect(() => parseSettings(raw)).toThrow(message);
+  });
+
+  describe('from a settings file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-settings-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('should read the file named by settingsFile, with context taking precedence', () => {
+      const file = join(dir, 'settings.json');
+      writeFileSync(file, JSON.stringify({ retentionDays: 30, keepLatest: 3 }));
+      const context: Record<string, unknown> = { settingsFile: file, keepLatest: '2' };
+
+      expect(loadSettings((key) => context[key])).toMatchObject({
+        retentionDays: 30,
+        keepLatest: 2,
+      });
+    });
+
+    it('should fail naming the file when it is not JSON', () => {
+      const file = join(dir, 'broken.json');
+      writeFileSync(file, 'retentionDays = 30');
+      expect(() => loadSettings((key) => (key === 'settingsFile' ? file : undefined))).toThrow(
+        /settingsFile .*broken\.json: not a readable JSON file/,
+      );
+    });
+  });
+});

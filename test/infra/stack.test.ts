@@ -1,0 +1,515 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { EVENT_CONTRACTS, SUBSCRIPTIONS, schemaFileName } from '../../events/catalog';
+import { TEMPLATE_METADATA } from '../../infra/template-metadata';
+import { synthesize } from './synthesize';
+import {
+  type CfnResourceJson,
+  type CfnTemplate,
+  fakeRefs,
+  propertyOf,
+  resolveIntrinsics,
+  resourcesWithMetadata,
+  templateJson,
+} from './template';
+
+const { template } = synthesize();
+const json = templateJson(template);
+const refs = fakeRefs(json);
+
+function serviceFunction(cfn: CfnTemplate, service: string): [string, CfnResourceJson] {
+  const found = resourcesWithMetadata(cfn, 'AWS::Lambda::Function', TEMPLATE_METADATA.service).find(
+    ([, resource]) => resource.Metadata?.[TEMPLATE_METADATA.service] === service,
+  );
+  if (found === undefined) throw new Error(`no ${service} function`);
+  return found;
+}
+
+function environmentOf(cfn: CfnTemplate, service: string): Record<string, unknown> {
+  const [, fn] = serviceFunction(cfn, service);
+  const variables = propertyOf<{ Variables: object }>(fn, 'Environment').Variables;
+  return resolveIntrinsics(variables, fakeRefs(cfn)) as Record<string, unknown>;
+}
+
+/** Every policy statement attached to the role of a function. */
+function statementsOf(cfn: CfnTemplate, roleLogicalId: unknown) {
+  return Object.values(cfn.Resources)
+    .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+    .filter((policy) =>
+      propertyOf<unknown[]>(policy, 'Roles').some(
+        (role) => JSON.stringify(role) === JSON.stringify(roleLogicalId),
+      ),
+    )
+    .flatMap(
+      (policy) =>
+        propertyOf<{ Statement: Record<string, unknown>[] }>(policy, 'PolicyDocument').Statement,
+    )
+    .map((statement) => resolveIntrinsics(statement, refs) as Record<string, unknown>);
+}
+
+function roleStatements(service: string) {
+  const [, fn] = serviceFunction(json, service);
+  const role = propertyOf<{ 'Fn::GetAtt': [string, string] }>(fn, 'Role')['Fn::GetAtt'][0];
+  return statementsOf(json, { Ref: role });
+}
+
+const actionsOf = (statements: Record<string, unknown>[]) =>
+  statements.flatMap((statement) => [statement.Action].flat().map(String)).sort();
+
+const COMMON_ENVIRONMENT = {
+  POWERTOOLS_METRICS_NAMESPACE: 'AmiLifecycle',
+  NODE_OPTIONS: '--enable-source-maps',
+};
+
+describe('service functions', () => {
+  it.each(['api', 'creator', 'notifier', 'janitor'])(
+    'should run the %s handler on Node.js 24, arm64, traced, with its own log group',
+    (service) => {
+      const [logicalId, fn] = serviceFunction(json, service);
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Handler: 'index.handler',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
+      });
+      const logGroupId = propertyOf<{ LogGroup: { Ref: string } }>(fn, 'LoggingConfig').LogGroup
+        .Ref;
+      expect(json.Resources[logGroupId]?.Properties).toMatchObject({ RetentionInDays: 30 });
+      expect(logicalId).toMatch(new RegExp(`^${service[0]?.toUpperCase()}${service.slice(1)}`));
+    },
+  );
+
+  it('should give each function exactly the environment its service reads', () => {
+    expect(environmentOf(json, 'api')).toEqual({
+      ...COMMON_ENVIRONMENT,
+      POWERTOOLS_SERVICE_NAME: 'api',
+      EVENT_BUS_NAME: 'EventsBus45DE4339',
+    });
+    expect(environmentOf(json, 'creator')).toEqual({
+      ...COMMON_ENVIRONMENT,
+      POWERTOOLS_SERVICE_NAME: 'creator',
+      EVENT_BUS_NAME: 'EventsBus45DE4339',
+      STATE_MACHINE_ARN: expect.stringMatching(/^arn:aws:states:.+:stateMachine:Watcher/),
+      TIME_ZONE: 'UTC',
+      NO_REBOOT: 'true',
+      CREATE_CONCURRENCY: '4',
+    });
+    expect(environmentOf(json, 'notifier')).toEqual({
+      ...COMMON_ENVIRONMENT,
+      POWERTOOLS_SERVICE_NAME: 'notifier',
+      WEBHOOK_SECRET_ARN: expect.stringMatching(
+        /^arn:aws:secretsmanager:.+:secret:NotifierWebhookSecret/,
+      ),
+      WEBHOOK_TIMEOUT_MS: '5000',
+      WEBHOOK_RETRY_BUDGET_MS: '20000',
+    });
+    expect(environmentOf(json, 'janitor')).toEqual({
+      ...COMMON_ENVIRONMENT,
+      POWERTOOLS_SERVICE_NAME: 'janitor',
+      EVENT_BUS_NAME: 'EventsBus45DE4339',
+      RETENTION_DAYS: '14',
+      KEEP_LATEST: '1',
+      DRY_RUN: 'false',
+      MAX_DELETIONS_PER_RUN: '50',
+      DEREGISTER_RATE_PER_SECOND: '5',
+    });
+  });
+
+  it('should carry the settings into the environment', () => {
+    const custom = templateJson(
+      synthesize({
+        retentionDays: 30,
+        keepLatest: 2,
+        dryRun: true,
+        timeZone: 'Asia/Seoul',
+        noReboot: false,
+        webhookSecretName: 'ops/ami-webhooks',
+      }).template,
+    );
+    expect(environmentOf(custom, 'janitor')).toMatchObject({
+      RETENTION_DAYS: '30',
+      KEEP_LATEST: '2',
+      DRY_RUN: 'true',
+    });
+    expect(environmentOf(custom, 'creator')).toMatchObject({
+      TIME_ZONE: 'Asia/Seoul',
+      NO_REBOOT: 'false',
+    });
+    expect(environmentOf(custom, 'notifier').WEBHOOK_SECRET_ARN).toBe(
+      'arn:aws:secretsmanager:ap-northeast-2:111122223333:secret:ops/ami-webhooks',
+    );
+  });
+
+  it('should never put a webhook URL in the template', () => {
+    expect(JSON.stringify(json)).not.toMatch(/WEBHOOK_URL|hooks\.slack|wh\.jandi/);
+  });
+
+  it.each(['creator', 'notifier', 'janitor'])(
+    'should retry failed asynchronous %s invocations, then keep them in an encrypted queue',
+    (service) => {
+      const [logicalId] = serviceFunction(json, service);
+      const config = Object.values(json.Resources).find(
+        (resource) =>
+          resource.Type === 'AWS::Lambda::EventInvokeConfig' &&
+          JSON.stringify(resource.Properties?.FunctionName) === JSON.stringify({ Ref: logicalId }),
+      );
+      expect(config?.Properties).toMatchObject({
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 21600,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
+        },
+      });
+      const queueId = propertyOf<{ OnFailure: { Destination: { 'Fn::GetAtt': string[] } } }>(
+        config,
+        'DestinationConfig',
+      ).OnFailure.Destination['Fn::GetAtt'][0] as string;
+      expect(json.Resources[queueId]).toMatchObject({
+        Type: 'AWS::SQS::Queue',
+        Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 },
+      });
+    },
+  );
+});
+
+describe('event bus and rules', () => {
+  it('should archive every event on the custom bus', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.hasResourceProperties('AWS::Events::Archive', {
+      SourceArn: { 'Fn::GetAtt': ['EventsBus45DE4339', 'Arn'] },
+      EventPattern: { source: [{ prefix: '' }] },
+      RetentionDays: 30,
+    });
+    expect(
+      resourcesWithMetadata(json, 'AWS::Events::EventBus', TEMPLATE_METADATA.role),
+    ).toHaveLength(1);
+  });
+
+  const subscriptions = Object.entries(SUBSCRIPTIONS).flatMap(([service, contracts]) =>
+    contracts.map((contract) => [service, contract.detailType, contract] as const),
+  );
+
+  it.each(subscriptions)(
+    'should route %s its %s events with the contract pattern, retries and a dead-letter queue',
+    (service, detailType, contract) => {
+      const rules = resourcesWithMetadata(json, 'AWS::Events::Rule', TEMPLATE_METADATA.subscription)
+        .map(([, rule]) => rule)
+        .filter((rule) => {
+          const subscription = rule.Metadata?.[TEMPLATE_METADATA.subscription] as {
+            service: string;
+            detailType: string;
+          };
+          return subscription.service === service && subscription.detailType === detailType;
+        });
+      expect(rules).toHaveLength(1);
+      const [functionId] = serviceFunction(json, service);
+      expect(rules[0]?.Properties).toMatchObject({
+        EventBusName: { Ref: 'EventsBus45DE4339' },
+        EventPattern: contract.pattern,
+        Targets: [
+          {
+            Arn: { 'Fn::GetAtt': [functionId, 'Arn'] },
+            RetryPolicy: { MaximumEventAgeInSeconds: 21600, MaximumRetryAttempts: 185 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
+          },
+        ],
+      });
+    },
+  );
+
+  it('should have one rule per subscription and no other rule on the bus', () => {
+    const onBus = Object.values(json.Resources).filter(
+      (resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties?.EventBusName,
+    );
+    expect(onBus).toHaveLength(subscriptions.length);
+  });
+
+  it('should sweep daily with a scheduled event to the janitor', () => {
+    const [[, rule] = []] = resourcesWithMetadata(
+      json,
+      'AWS::Events::Rule',
+      TEMPLATE_METADATA.schedule,
+    );
+    const [janitorId] = serviceFunction(json, 'janitor');
+    expect(rule?.Properties).toMatchObject({
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [janitorId, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 185 },
+          DeadLetterConfig: { Arn: expect.anything() },
+        },
+      ],
+    });
+    expect(rule?.Properties?.EventBusName).toBeUndefined();
+    expect(propertyOf<object[]>(rule, 'Targets')[0]).not.toHaveProperty('Input');
+  });
+
+  it('should let only this account publish unless publishers are configured', () => {
+    template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+  });
+
+  it('should let configured accounts put AmiRequested only, and subscribers create AmiAvailable rules only', () => {
+    const configured = templateJson(
+      synthesize({
+        publisherAccounts: '444455556666',
+        publisherOrganizationId: 'o-a1b2c3d4e5',
+        subscriberAccounts: '777788889999',
+      }).template,
+    );
+    const statements = Object.values(configured.Resources)
+      .filter((resource) => resource.Type === 'AWS::Events::EventBusPolicy')
+      .map((policy) => resolveIntrinsics(policy.Properties?.Statement, fakeRefs(configured)));
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: 'events:PutEvents',
+          Principal: { AWS: 'arn:aws:iam::444455556666:root' },
+          Condition: { StringEquals: { 'events:detail-type': 'AmiRequested' } },
+        }),
+        expect.objectContaining({
+          Action: 'events:PutEvents',
+          Principal: '*',
+          Condition: {
+            StringEquals: {
+              'events:detail-type': 'AmiRequested',
+              'aws:PrincipalOrgID': 'o-a1b2c3d4e5',
+            },
+          },
+        }),
+        expect.objectContaining({
+          Action: 'events:PutRule',
+          Principal: { AWS: 'arn:aws:iam::777788889999:root' },
+          Resource: expect.stringMatching(/:rule\/EventsBus45DE4339\/\*$/),
+          Condition: {
+            StringEquals: {
+              'events:creatorAccount': '777788889999',
+              'events:detail-type': 'AmiAvailable',
+            },
+          },
+        }),
+      ]),
+    );
+  });
+
+  it('should register every checked-in JSON Schema in the schema registry', () => {
+    template.resourceCountIs('AWS::EventSchemas::Registry', 1);
+    for (const contract of EVENT_CONTRACTS) {
+      template.hasResourceProperties('AWS::EventSchemas::Schema', {
+        Type: 'JSONSchemaDraft4',
+        SchemaName: `ami-lifecycle@${contract.detailType}.v${contract.version}`,
+        Content: readFileSync(
+          join(import.meta.dirname, '../../events/schemas', schemaFileName(contract)),
+          'utf8',
+        ),
+      });
+    }
+  });
+});
+
+describe('REST API', () => {
+  it('should serve POST /create-ami on stage prod with IAM authorisation by default', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'create-ami' });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      AuthorizationType: 'AWS_IAM',
+      RequestValidatorId: { Ref: Match.anyValue() },
+      Integration: { Type: 'AWS_PROXY' },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
+      MethodSettings: [
+        Match.objectLike({
+          ThrottlingRateLimit: 5,
+          ThrottlingBurstLimit: 10,
+          LoggingLevel: 'ERROR',
+        }),
+      ],
+      TracingEnabled: true,
+    });
+    expect(resolveIntrinsics(json.Outputs?.CreateAmiUrl?.Value, refs)).toBe(
+      'https://ApiRestApiE35FEAFE.execute-api.ap-northeast-2.amazonaws.com/prod/create-ami',
+    );
+    template.hasOutput('EventBusArn', { Value: { 'Fn::GetAtt': ['EventsBus45DE4339', 'Arn'] } });
+    template.hasOutput('EventBusName', { Value: { Ref: 'EventsBus45DE4339' } });
+  });
+
+  it('should require an API key with a usage plan only when configured', () => {
+    const withKey = synthesize({ apiAuthorization: 'api-key' }).template;
+    withKey.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      AuthorizationType: 'NONE',
+      ApiKeyRequired: true,
+    });
+    withKey.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
+    withKey.hasOutput('ApiKeyId', {});
+    template.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
+  });
+});
+
+describe('least privilege', () => {
+  it('should let the api function only put events on the bus', () => {
+    const statements = roleStatements('api').filter((s) => !String(s.Action).startsWith('logs:'));
+    expect(statements).toHaveLength(2);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: 'events:PutEvents',
+          Resource: 'arn:aws:events:ap-northeast-2:111122223333:event-bus/EventsBus45DE4339',
+        }),
+        expect.objectContaining({ Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] }),
+      ]),
+    );
+  });
+
+  it('should let the creator create images, and tag only while creating them', () => {
+    const statements = roleStatements('creator');
+    expect(actionsOf(statements)).toEqual(
+      expect.arrayContaining([
+        'ec2:CreateImage',
+        'ec2:CreateTags',
+        'ec2:DescribeImages',
+        'ec2:DescribeInstances',
+        'events:PutEvents',
+        'states:DescribeExecution',
+        'states:StartExecution',
+      ]),
+    );
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: 'ec2:CreateTags',
+          Resource: [
+            'arn:aws:ec2:ap-northeast-2::image/*',
+            'arn:aws:ec2:ap-northeast-2::snapshot/*',
+          ],
+          Condition: { StringEquals: { 'ec2:CreateAction': 'CreateImage' } },
+        }),
+        expect.objectContaining({
+          Action: 'states:StartExecution',
+          Resource: expect.stringMatching(/:stateMachine:Watcher/),
+        }),
+        expect.objectContaining({
+          Action: 'states:DescribeExecution',
+          Resource: expect.stringMatching(/:execution:Watcher\w+:\*$/),
+        }),
+      ]),
+    );
+    expect(actionsOf(statements)).not.toContain('ec2:DeregisterImage');
+  });
+
+  it('should let the janitor deregister and delete only resources tagged Reason=Deploy', () => {
+    const statements = roleStatements('janitor');
+    for (const action of ['ec2:DeregisterImage', 'ec2:DeleteSnapshot']) {
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Action: action,
+          Condition: { StringEquals: { 'aws:ResourceTag/Reason': 'Deploy' } },
+        }),
+      );
+    }
+    expect(actionsOf(statements)).not.toContain('ec2:CreateImage');
+  });
+
+  it('should let the notifier read the webhook secret and nothing else in Secrets Manager', () => {
+    const statements = roleStatements('notifier');
+    const secrets = statements.filter((s) => String(s.Action).startsWith('secretsmanager:'));
+    expect(secrets).toEqual([
+      expect.objectContaining({
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: expect.stringMatching(/:secret:NotifierWebhookSecret/),
+      }),
+    ]);
+    expect(actionsOf(statements).filter((action) => action.startsWith('ec2:'))).toEqual([]);
+  });
+
+  it('should let the watcher describe images and put events on the bus only', () => {
+    const [[, stateMachine] = []] = resourcesWithMetadata(
+      json,
+      'AWS::StepFunctions::StateMachine',
+      TEMPLATE_METADATA.service,
+    );
+    const role = propertyOf<{ 'Fn::GetAtt': string[] }>(stateMachine, 'RoleArn')['Fn::GetAtt'][0];
+    const statements = statementsOf(json, { Ref: role });
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: 'events:PutEvents',
+        Resource: 'arn:aws:events:ap-northeast-2:111122223333:event-bus/EventsBus45DE4339',
+      }),
+    );
+    expect(actionsOf(statements).filter((action) => action.startsWith('ec2:'))).toEqual([
+      'ec2:DescribeImages',
+    ]);
+  });
+});
+
+describe('watcher and monitoring', () => {
+  it('should log every watcher state with its data and trace executions', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+      TracingConfiguration: { Enabled: true },
+    });
+    template.hasResource('AWS::StepFunctions::StateMachine', {
+      Metadata: {
+        [TEMPLATE_METADATA.service]: 'watcher',
+        [TEMPLATE_METADATA.waitStates]: ['WaitForImage'],
+      },
+    });
+  });
+
+  it('should alarm on every dead-letter queue, every function and the watcher', () => {
+    const queues = resourcesWithMetadata(json, 'AWS::SQS::Queue', TEMPLATE_METADATA.deadLetters);
+    expect(queues).toHaveLength(6);
+    for (const [queueId] of queues) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+        Threshold: 1,
+      });
+    }
+    for (const service of ['api', 'creator', 'notifier', 'janitor']) {
+      const [functionId] = serviceFunction(json, service);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],
+      });
+    }
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
+  });
+
+  it('should send alarms to the configured SNS topic', () => {
+    const topic = 'arn:aws:sns:ap-northeast-2:111122223333:ops';
+    const withTopic = templateJson(synthesize({ alarmTopicArn: topic }).template);
+    const alarms = Object.values(withTopic.Resources).filter(
+      (resource) => resource.Type === 'AWS::CloudWatch::Alarm',
+    );
+    expect(alarms.length).toBeGreaterThan(10);
+    for (const alarm of alarms) expect(alarm.Properties?.AlarmActions).toEqual([topic]);
+  });
+
+  it('should graph the AMI flow from the AmiLifecycle namespace on the dashboard', () => {
+    const [dashboard] = Object.values(json.Resources).filter(
+      (resource) => resource.Type === 'AWS::CloudWatch::Dashboard',
+    );
+    const body = String(resolveIntrinsics(dashboard?.Properties?.DashboardBody, refs));
+    for (const metric of [
+      'AmisRequested',
+      'AmisCreated',
+      'AmisAvailable',
+      'AmisFailed',
+      'AmisPurged',
+    ]) {
+      expect(body).toContain(`{AmiLifecycle,service} MetricName=\\"${metric}\\"`);
+    }
+    expect(body).toContain('ExecutionsStarted');
+    expect(body).toContain('ApproximateNumberOfMessagesVisible');
+  });
+});

@@ -1,0 +1,116 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+
+export type CfnTemplate = {
+  Resources: Record<string, CfnResourceJson>;
+  Outputs?: Record<string, { Value: unknown }>;
+};
+export interface CfnResourceJson {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+}
+
+/** A property the test expects on a resource; a missing one fails with its name. */
+export function propertyOf<T>(resource: CfnResourceJson | undefined, name: string): T {
+  const value = resource?.Properties?.[name];
+  if (value === undefined) throw new Error(`the resource has no ${name}`);
+  return value as T;
+}
+
+export function templateJson(template: Template): CfnTemplate {
+  return template.toJSON() as CfnTemplate;
+}
+
+/** Resources of a type carrying a metadata entry, by logical id. */
+export function resourcesWithMetadata(
+  template: CfnTemplate,
+  type: string,
+  key: string,
+): [string, CfnResourceJson][] {
+  return Object.entries(template.Resources).filter(
+    ([, resource]) => resource.Type === type && resource.Metadata?.[key] !== undefined,
+  );
+}
+
+/**
+ * Resolves the intrinsic functions the template uses (Ref, Fn::GetAtt, Fn::Join, Fn::Select,
+ * Fn::Split) the way a deployment would, with made-up names for the resources.
+ */
+export function resolveIntrinsics(value: unknown, refs: (logicalId: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((item) => resolveIntrinsics(item, refs));
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value);
+  const [first] = entries;
+  if (entries.length === 1 && first !== undefined) {
+    const [fn, args] = first;
+    const resolved = () => resolveIntrinsics(args, refs);
+    switch (fn) {
+      case 'Ref':
+        return refs(String(args));
+      case 'Fn::GetAtt': {
+        const [logicalId, attribute] = args as [string, string];
+        return refs(`${logicalId}.${attribute}`);
+      }
+      case 'Fn::Join': {
+        const [separator, parts] = resolved() as [string, string[]];
+        return parts.join(separator);
+      }
+      case 'Fn::Select': {
+        const [index, list] = resolved() as [number, string[]];
+        return list[index];
+      }
+      case 'Fn::Split': {
+        const [separator, text] = resolved() as [string, string];
+        return text.split(separator);
+      }
+    }
+  }
+  return Object.fromEntries(entries.map(([key, item]) => [key, resolveIntrinsics(item, refs)]));
+}
+
+export const TEST_ACCOUNT = '111122223333';
+export const TEST_REGION = 'ap-northeast-2';
+
+/** Made-up physical names: a resource's Ref is its logical id, its Arn an ARN around it. */
+export function fakeRefs(template: CfnTemplate) {
+  return (reference: string): string => {
+    const pseudo: Record<string, string> = {
+      'AWS::Partition': 'aws',
+      'AWS::Region': TEST_REGION,
+      'AWS::AccountId': TEST_ACCOUNT,
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
+    if (pseudo[reference] !== undefined) return pseudo[reference];
+    const [logicalId = '', attribute] = reference.split('.');
+    const type = template.Resources[logicalId]?.Type;
+    if (type === undefined) throw new Error(`unknown reference ${reference}`);
+    if (type === 'AWS::StepFunctions::StateMachine' && attribute === undefined) {
+      return `arn:aws:states:${TEST_REGION}:${TEST_ACCOUNT}:stateMachine:${logicalId}`;
+    }
+    if (type === 'AWS::Events::EventBus' && attribute === 'Arn') {
+      return `arn:aws:events:${TEST_REGION}:${TEST_ACCOUNT}:event-bus/${logicalId}`;
+    }
+    if (type === 'AWS::ApiGateway::Stage' && attribute === undefined) {
+      return String(template.Resources[logicalId]?.Properties?.StageName);
+    }
+    if (type === 'AWS::SecretsManager::Secret' && attribute === undefined) {
+      return `arn:aws:secretsmanager:${TEST_REGION}:${TEST_ACCOUNT}:secret:${logicalId}-AbCdEf`;
+    }
+    return logicalId;
+  };
+}
+
+/** The watcher's definition as Step Functions would receive it after deployment. */
+export function watcherDefinition(template: CfnTemplate): StateMachineDefinition {
+  const [, stateMachine] =
+    Object.entries(template.Resources).find(
+      ([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine',
+    ) ?? [];
+  if (stateMachine === undefined) throw new Error('no state machine in the template');
+  const definition = resolveIntrinsics(
+    stateMachine.Properties?.DefinitionString,
+    fakeRefs(template),
+  );
+  return JSON.parse(String(definition));
+}

@@ -1,0 +1,365 @@
+import aslValidator from 'asl-validator';
+import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
+import { describe, expect, it } from 'vitest';
+import {
+  AmiAvailableV1,
+  AmiFailedV1,
+  type EventContract,
+  parseDetail,
+  SOURCES,
+  type WatcherImage,
+  type WatcherInput,
+} from '../../events';
+import { z } from '../../events/zod';
+import { WATCHER_STATES } from '../../infra/watcher/definition';
+import { synthesize } from './synthesize';
+import { templateJson, watcherDefinition } from './template';
+
+/** What EC2 answers to one DescribeImages call for an image: a state, nothing, or an error. */
+type Answer =
+  | { state: string; reason?: { Code: string; Message: string } }
+  | 'missing'
+  | 'throttled';
+
+type LocalHandler = NonNullable<
+  NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']
+>[string];
+type Json = Awaited<ReturnType<LocalHandler>>;
+
+/** The parts of the Task inputs the handlers read, parsed as a service would. */
+const describeImagesInput = z.object({
+  Filters: z.array(z.object({ Name: z.string(), Values: z.array(z.string()) })),
+});
+const putEventsInput = z.object({
+  Entries: z.array(
+    z.object({
+      DetailType: z.string(),
+      Source: z.string(),
+      EventBusName: z.string(),
+      Detail: z.unknown(),
+    }),
+  ),
+});
+
+interface Published {
+  readonly detailType: string;
+  readonly source: string;
+  readonly eventBusName: string;
+  readonly detail: unknown;
+}
+
+const CONTRACTS: Record<string, EventContract> = {
+  [AmiAvailableV1.detailType]: AmiAvailableV1,
+  [AmiFailedV1.detailType]: AmiFailedV1,
+};
+
+const PUBLISH_STATES = [
+  WATCHER_STATES.publishAvailable,
+  WATCHER_STATES.publishImageFailed,
+  WATCHER_STATES.publishImageFailedWithoutReason,
+  WATCHER_STATES.publishImageMissing,
+  WATCHER_STATES.publishTimedOut,
+];
+
+function image(index: number): WatcherImage {
+  return {
+    requestId: 'release-42',
+    instanceName: `service-${index}`,
+    instanceId: `i-0000000000000000${index}`,
+    imageId: `ami-0000000000000000${index}`,
+    imageName: `service-${index}-Deploy-2025-06-05_12_00`,
+  };
+}
+
+function describedImage(imageId: string, answer: Exclude<Answer, 'missing' | 'throttled'>): Json {
+  const described: Record<string, Json> = {
+    ImageId: imageId,
+    State: answer.state,
+    BlockDeviceMappings: [
+      { DeviceName: '/dev/xvda', Ebs: { SnapshotId: `snap-${imageId.slice(4)}`, VolumeSize: 8 } },
+      { DeviceName: '/dev/sdb', VirtualName: 'ephemeral0' },
+      { DeviceName: '/dev/sdc', Ebs: { SnapshotId: `snap-1${imageId.slice(5)}`, VolumeSize: 20 } },
+    ],
+  };
+  if (answer.reason) described.StateReason = answer.reason;
+  return described;
+}
+
+/**
+ * Runs the synthesized watcher definition, unchanged, with its Task resources answered locally:
+ * DescribeImages from a script per image (the last answer repeats), PutEvents captured. Waits and
+ * retry pauses are overridden to 0 ms, as a local cloud scales them.
+ */
+async function runWatcher(
+  scripts: Record<string, Answer[]>,
+  options: { settings?: Record<string, unknown>; failPublishing?: boolean } = {},
+) {
+  const { template } = synthesize(options.settings);
+  const definition = watcherDefinition(templateJson(template));
+  const published: Published[] = [];
+  const checks: Record<string, number> = {};
+  let publishAttempts = 0;
+
+  const describeImages: LocalHandler = async (raw) => {
+    const [filter] = describeImagesInput.parse(raw).Filters;
+    expect(filter?.Name).toBe('image-id');
+    const imageId = filter?.Values[0] ?? '';
+    const script = scripts[imageId] ?? [];
+    const answer = script.length > 1 ? script.shift() : script[0];
+    checks[imageId] = (checks[imageId] ?? 0) + 1;
+    if (answer === undefined) throw new Error(`no script for ${imageId}`);
+    if (answer === 'throttled') {
+      throw Object.assign(new Error('Request limit exceeded.'), { name: 'Ec2.Ec2Exception' });
+    }
+    return { Images: answer === 'missing' ? [] : [describedImage(imageId, answer)] };
+  };
+  const putEvents: LocalHandler = async (raw) => {
+    const input = putEventsInput.parse(raw);
+    publishAttempts += 1;
+    if (options.failPublishing) {
+      throw Object.assign(new Error('1 entry failed'), { name: 'EventBridge.FailedEntry' });
+    }
+    for (const entry of input.Entries) {
+      published.push({
+        detailType: entry.DetailType,
+        source: entry.Source,
+        eventBusName: entry.EventBusName,
+        detail: entry.Detail,
+      });
+    }
+    return {
+      Entries: input.Entries.map((_, i) => ({ EventId: `event-${i}` })),
+      FailedEntryCount: 0,
+    };
+  };
+
+  const stateMachine = new StateMachine(definition);
+  const input: WatcherInput = {
+    requestId: 'release-42',
+    images: Object.keys(scripts).map((imageId) => {
+      const index = Number(imageId.slice(-1));
+      return image(index);
+    }),
+  };
+  const execution = stateMachine.run(input, {
+    overrides: {
+      taskResourceLocalHandlers: {
+        [WATCHER_STATES.describe]: describeImages,
+        ...Object.fromEntries(PUBLISH_STATES.map((state) => [state, putEvents])),
+      },
+      waitTimeOverrides: { [WATCHER_STATES.wait]: 0 },
+      retryIntervalOverrides: Object.fromEntries(
+        [WATCHER_STATES.describe, ...PUBLISH_STATES].map((state) => [state, 0]),
+      ),
+    },
+    // AWS gives each state its entry time; the local run reads the clock when asked.
+    context: {
+      State: {
+        get EnteredTime() {
+          return new Date().toISOString();
+        },
+      },
+    },
+  });
+  return { result: execution.result, published, checks, publishAttempts: () => publishAttempts };
+}
+
+/** The events published for one image, each parsed with its contract. */
+function eventsFor(published: readonly Published[], imageId: string) {
+  return published
+    .map((event) => {
+      const contract = CONTRACTS[event.detailType];
+      if (contract === undefined) throw new Error(`unexpected detail-type ${event.detailType}`);
+      return {
+        ...event,
+        parsed: parseDetail(contract, event.detail) as { data: { imageId: string } },
+      };
+    })
+    .filter((event) => event.parsed.data.imageId === imageId);
+}
+
+const IMAGE_1 = image(1).imageId;
+const IMAGE_2 = image(2).imageId;
+const IMAGE_3 = image(3).imageId;
+const IMAGE_4 = image(4).imageId;
+const pending = { state: 'pending' };
+
+describe('watcher state machine definition', () => {
+  it('should be valid Amazon States Language', () => {
+    const { template } = synthesize();
+    const result = aslValidator(structuredClone(watcherDefinition(templateJson(template))));
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('should call EC2 and EventBridge through Step Functions integrations, never a function', () => {
+    const { template } = synthesize();
+    const resources = JSON.stringify(watcherDefinition(templateJson(template))).match(
+      /"Resource":"[^"]+"/g,
+    );
+    expect(new Set(resources)).toEqual(
+      new Set([
+        '"Resource":"arn:aws:states:::aws-sdk:ec2:describeImages"',
+        '"Resource":"arn:aws:states:::events:putEvents"',
+      ]),
+    );
+  });
+});
+
+describe('watcher executed with aws-local-stepfunctions', () => {
+  it('should publish one AmiAvailable, with the snapshots, when the AMI becomes available after several checks', async () => {
+    const run = await runWatcher({
+      [IMAGE_1]: [pending, pending, pending, { state: 'available' }],
+    });
+    await run.result;
+
+    expect(run.checks[IMAGE_1]).toBe(4);
+    const events = eventsFor(run.published, IMAGE_1);
+    expect(events).toHaveLength(1);
+    const [event] = events;
+    expect(event?.detailType).toBe('AmiAvailable');
+    expect(event?.source).toBe(SOURCES.watcher);
+    expect(event?.eventBusName).toMatch(/^arn:aws:events:.+:event-bus\/EventsBus/);
+    expect(event?.parsed).toMatchObject({
+      metadata: { schemaVersion: 1, requestId: 'release-42' },
+      data: {
+        ...image(1),
+        snapshotIds: ['snap-00000000000000001', 'snap-10000000000000001'],
+      },
+    });
+  });
+
+  it('should publish AmiFailed image-failed with EC2 state reason when the AMI fails', async () => {
+    const run = await runWatcher({
+      [IMAGE_1]: [
+        pending,
+        { state: 'failed', reason: { Code: 'Server.InternalError', Message: 'Internal error' } },
+      ],
+    });
+    await run.result;
+
+    const events = eventsFor(run.published, IMAGE_1);
+    expect(events.map((event) => event.detailType)).toEqual(['AmiFailed']);
+    expect(events[0]?.parsed.data).toMatchObject({
+      reason: 'image-failed',
+      message: 'Server.InternalError: Internal error',
+      imageState: 'failed',
+      instanceName: 'service-1',
+    });
+  });
+
+  it.each(['error', 'invalid', 'deregistered'])(
+    'should publish AmiFailed image-failed when the AMI enters %s without a state reason',
+    async (state) => {
+      const run = await runWatcher({ [IMAGE_1]: [{ state }] });
+      await run.result;
+
+      const events = eventsFor(run.published, IMAGE_1);
+      expect(events).toHaveLength(1);
+      expect(events[0]?.parsed.data).toMatchObject({
+        reason: 'image-failed',
+        message: `The AMI entered the ${state} state.`,
+        imageState: state,
+      });
+    },
+  );
+
+  it('should publish AmiFailed image-missing when the AMI vanishes while pending', async () => {
+    const run = await runWatcher({ [IMAGE_1]: [pending, pending, 'missing'] });
+    await run.result;
+
+    const events = eventsFor(run.published, IMAGE_1);
+    expect(events.map((event) => event.detailType)).toEqual(['AmiFailed']);
+    expect(events[0]?.parsed.data).toMatchObject({ reason: 'image-missing' });
+    expect(events[0]?.parsed.data).not.toHaveProperty('imageState');
+  });
+
+  it('should publish AmiFailed timed-out after exactly deadline / interval checks of a pending AMI', async () => {
+    const run = await runWatcher(
+      { [IMAGE_1]: [pending] },
+      { settings: { pollIntervalSeconds: 60, waitDeadlineMinutes: 5 } },
+    );
+    await run.result;
+
+    expect(run.checks[IMAGE_1]).toBe(5);
+    const events = eventsFor(run.published, IMAGE_1);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.parsed.data).toMatchObject({
+      reason: 'timed-out',
+      imageState: 'pending',
+      message: 'The AMI was not available after 5 minutes (5 checks).',
+    });
+  });
+
+  it('should end at the default 6-hour deadline (360 checks), never looping forever', async () => {
+    const run = await runWatcher({ [IMAGE_1]: [pending] });
+    await run.result;
+
+    expect(run.checks[IMAGE_1]).toBe(360);
+    expect(eventsFor(run.published, IMAGE_1).map((event) => event.parsed.data)).toMatchObject([
+      { reason: 'timed-out' },
+    ]);
+  });
+
+  it('should retry throttled checks and still publish AmiAvailable', async () => {
+    const run = await runWatcher({
+      [IMAGE_1]: ['throttled', 'throttled', 'throttled', { state: 'available' }],
+    });
+    await run.result;
+
+    expect(run.checks[IMAGE_1]).toBe(4);
+    expect(eventsFor(run.published, IMAGE_1).map((event) => event.detailType)).toEqual([
+      'AmiAvailable',
+    ]);
+  });
+
+  it('should end with AmiFailed timed-out when EC2 keeps failing, instead of failing silently', async () => {
+    const run = await runWatcher(
+      { [IMAGE_1]: ['throttled'] },
+      { settings: { pollIntervalSeconds: 60, waitDeadlineMinutes: 2 } },
+    );
+    await run.result;
+
+    // Two checks, each tried once and retried five times.
+    expect(run.checks[IMAGE_1]).toBe(12);
+    expect(eventsFor(run.published, IMAGE_1).map((event) => event.parsed.data)).toMatchObject([
+      { reason: 'timed-out', imageState: 'unknown' },
+    ]);
+  });
+
+  it('should publish exactly one terminal event per AMI of a request with mixed outcomes', async () => {
+    const run = await runWatcher(
+      {
+        [IMAGE_1]: [pending, { state: 'available' }],
+        [IMAGE_2]: [
+          pending,
+          pending,
+          { state: 'failed', reason: { Code: 'Client.X', Message: 'no' } },
+        ],
+        [IMAGE_3]: [pending, 'missing'],
+        [IMAGE_4]: [pending],
+      },
+      { settings: { pollIntervalSeconds: 60, waitDeadlineMinutes: 10 } },
+    );
+    await run.result;
+
+    expect(run.published).toHaveLength(4);
+    const outcome = (imageId: string) =>
+      eventsFor(run.published, imageId).map((event) => {
+        const data = event.parsed.data as { reason?: string };
+        return `${event.detailType}${data.reason ? `:${data.reason}` : ''}`;
+      });
+    expect(outcome(IMAGE_1)).toEqual(['AmiAvailable']);
+    expect(outcome(IMAGE_2)).toEqual(['AmiFailed:image-failed']);
+    expect(outcome(IMAGE_3)).toEqual(['AmiFailed:image-missing']);
+    expect(outcome(IMAGE_4)).toEqual(['AmiFailed:timed-out']);
+    expect(run.checks).toEqual({ [IMAGE_1]: 2, [IMAGE_2]: 3, [IMAGE_3]: 2, [IMAGE_4]: 10 });
+  });
+
+  it('should retry a failed PutEvents, then fail the execution so the alarm fires', async () => {
+    const run = await runWatcher({ [IMAGE_1]: [{ state: 'available' }] }, { failPublishing: true });
+
+    await expect(run.result).rejects.toThrow(/EventBridge\.FailedEntry|1 entry failed/);
+    expect(run.publishAttempts()).toBe(7);
+  });
+});
