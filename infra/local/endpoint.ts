@@ -12,6 +12,8 @@ export interface LocalEndpointOptions {
     readonly ec2?: LocalService;
     readonly events?: LocalService;
     readonly sfn?: LocalService;
+    /** The local cloud's own inspection API, under `/_local/` (events, dead letters, webhooks). */
+    readonly local?: LocalService;
   };
 }
 
@@ -88,6 +90,7 @@ function route(
   request: LocalRequest,
   services: LocalEndpointOptions['services'],
 ): Promise<LocalResponse> | LocalResponse {
+  if (services.local && request.path.startsWith('/_local/')) return services.local.handle(request);
   const target = request.headers['x-amz-target'];
   if (target) {
     for (const [prefix, key, label] of TARGET_PREFIXES) {

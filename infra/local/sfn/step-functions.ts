@@ -168,7 +168,13 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
             }),
       },
       context: {
-        Execution: { Id: record.executionArn, Name: record.name },
+        Execution: { Id: record.executionArn, Name: record.name, StartTime: record.startDate },
+        // Published events take their timestamps from the state's entry time.
+        State: {
+          get EnteredTime() {
+            return now().toISOString();
+          },
+        },
         StateMachine: { Id: registered.spec.arn, Name: registered.spec.name },
       },
     });

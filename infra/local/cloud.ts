@@ -1,0 +1,431 @@
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { AmiAvailableV1 } from '../../events/ami-available.v1';
+import { startApiGateway } from './api-gateway';
+import { defaultFixture } from './default-fixture';
+import { createEc2Service, type Ec2Fixture, type Ec2Service, type ThrottlingOptions } from './ec2';
+import { startLocalEndpoint } from './endpoint';
+import { createEventBus, type EventBus } from './events/bus';
+import type { RetryTiming } from './events/delivery';
+import { TargetInvocationError } from './events/model';
+import { putEventsTaskHandler } from './events/put-events-task';
+import { createEventsService } from './events/service';
+import { LocalFunction } from './functions/local-function';
+import { createInspectionService } from './inspection';
+import { nextScheduledRun } from './schedule';
+import { createSfnService } from './sfn/service';
+import { createStepFunctions, type StepFunctions } from './sfn/step-functions';
+import {
+  type LocalFunctionSpec,
+  type LocalTemplate,
+  readLocalTemplate,
+} from './template/local-template';
+import { synthesizeTemplate } from './template/synthesize-template';
+import { describeEvent, describeWebhook, type Timeline } from './timeline';
+import { startWebhookSink, type WebhookSink } from './webhook-sink';
+
+export interface LocalCloudOptions {
+  readonly host?: string;
+  /** Port of the REST API (`/prod/create-ami`); 0 picks a free one. Default 3000. */
+  readonly apiPort?: number;
+  /** Port of the single AWS endpoint (EC2, EventBridge, Step Functions); default 4566. */
+  readonly awsPort?: number;
+  /** Where state (EC2, executions, event log, dead letters, function logs) is kept. */
+  readonly stateDir?: string;
+  /** Forget saved state and start from the fixture. */
+  readonly reset?: boolean;
+  /** The EC2 world to start from when there is no saved state; default `defaultFixture`. */
+  readonly fixture?: Ec2Fixture;
+  /** How long a new AMI stays pending. Default 8 s. */
+  readonly bakeMs?: number;
+  /** Multiplies every Wait of the state machine: 1/60 turns the 60 s poll into 1 s. */
+  readonly waitScale?: number;
+  /** EC2 throttling: AWS's token buckets by default; `false` turns it off. */
+  readonly throttling?: false | ThrottlingOptions;
+  /** Send notifications here instead of the built-in sink (as `WEBHOOK_URL`/`WEBHOOK_FORMAT`). */
+  readonly webhook?: { readonly url: string; readonly format?: string };
+  /** HTTP endpoints subscribed to `AmiAvailable`, receiving the full EventBridge envelope. */
+  readonly subscribers?: readonly string[];
+  /** Deployment settings, as `cdk -c` would take them (e.g. `retentionDays`). */
+  readonly settings?: Record<string, unknown>;
+  /** Pause between Lambda's own retries of a failed asynchronous invocation. Default 1 s. */
+  readonly asyncRetryDelayMs?: number;
+  /** Retry timing of bus targets (scaled down from AWS's). */
+  readonly deliveryRetry?: RetryTiming;
+  readonly timeline?: Timeline;
+}
+
+export interface LocalCloud {
+  readonly createAmiUrl: string;
+  readonly awsEndpoint: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly eventBusName: string;
+  /** The built-in webhook sink; absent when notifications go to `options.webhook`. */
+  readonly sink?: WebhookSink;
+  readonly ec2: Ec2Service;
+  readonly bus: EventBus;
+  readonly stepFunctions: StepFunctions;
+  readonly template: LocalTemplate;
+  /** Resolves once no event delivery and no execution is in flight. */
+  whenIdle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT_ID = '123456789012';
+const STACK_NAME = 'AmiLifecycle';
+const DESCRIBE_IMAGES = 'arn:aws:states:::aws-sdk:ec2:describeImages';
+const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
+
+/**
+ * Runs the whole system on this machine: the stack the CDK app synthesizes, read from its
+ * template, with its functions (the unchanged handlers), rules, state machine and API, on top of
+ * local EC2, EventBridge and Step Functions served from one AWS endpoint.
+ */
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const host = options.host ?? '127.0.0.1';
+  const stateDir = resolve(options.stateDir ?? '.local');
+  const timeline: Timeline = options.timeline ?? (() => {});
+  if (options.reset) rmSync(stateDir, { recursive: true, force: true });
+  mkdirSync(join(stateDir, 'logs'), { recursive: true });
+  const paths = {
+    ec2: join(stateDir, 'ec2.json'),
+    executions: join(stateDir, 'executions.json'),
+    events: join(stateDir, 'events.jsonl'),
+    deadLetters: join(stateDir, 'dead-letters.jsonl'),
+  };
+
+  const template = readLocalTemplate(synthesizeTemplate(STACK_NAME, options.settings), {
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+    stackName: STACK_NAME,
+    sourceRoot: resolve(import.meta.dirname, '../..'),
+  });
+
+  const savedEc2 = existsSync(paths.ec2) ? JSON.parse(readFileSync(paths.ec2, 'utf8')) : undefined;
+  const ec2 = createEc2Service({
+    accountId: LOCAL_ACCOUNT_ID,
+    region: LOCAL_REGION,
+    bakeMs: options.bakeMs ?? 8_000,
+    ...(options.throttling === undefined ? {} : { throttling: options.throttling }),
+    ...(savedEc2
+      ? { state: savedEc2 }
+      : { fixture: options.fixture ?? defaultFixture(new Date()) }),
+  });
+
+  const sink = options.webhook
+    ? undefined
+    : await startWebhookSink({
+        host,
+        onReceive: (webhook) => timeline({ kind: 'webhook', text: describeWebhook(webhook) }),
+      });
+
+  const functions = new Map<string, { spec: LocalFunctionSpec; instance?: LocalFunction }>(
+    template.functions.map((spec) => [spec.arn, { spec }]),
+  );
+  const asyncRetryDelayMs = options.asyncRetryDelayMs ?? 1_000;
+  const bus = createEventBus({
+    region: LOCAL_REGION,
+    account: LOCAL_ACCOUNT_ID,
+    busNames: [template.bus.name],
+    eventLogPath: paths.events,
+    deadLetterPath: paths.deadLetters,
+    ...(options.deliveryRetry ? { retry: options.deliveryRetry } : {}),
+    invokeTarget: async (target, input, event) => {
+      if (target.arn === TIMELINE_ARN) {
+        timeline({ kind: 'event', text: describeEvent(event) });
+        return;
+      }
+      const found = functions.get(target.arn);
+      if (!found?.instance) {
+        throw new TargetInvocationError(
+          'ResourceNotFoundException',
+          `no local function ${target.arn}`,
+          false,
+        );
+      }
+      await invokeAsynchronously(found.spec, found.instance, input);
+    },
+  });
+
+  // Lambda retries a failed asynchronous invocation itself (EventInvokeConfig), then hands it to
+  // its on-failure destination; locally that last step is a dead letter carrying the error.
+  async function invokeAsynchronously(spec: LocalFunctionSpec, fn: LocalFunction, input: unknown) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await fn.invoke(input);
+        return;
+      } catch (error) {
+        const message = (error as Error).message;
+        const last = attempt >= spec.asyncRetryAttempts;
+        timeline({
+          kind: 'function',
+          text: `${spec.service} failed${last ? '' : `, retrying (${attempt + 1}/${spec.asyncRetryAttempts})`}: ${message}`,
+        });
+        if (last) throw new TargetInvocationError('FunctionError', message, false);
+        await new Promise((done) => setTimeout(done, asyncRetryDelayMs * (attempt + 1)));
+      }
+    }
+  }
+
+  const endpointHolder: { url?: string } = {};
+  const stepFunctions = createStepFunctions({
+    waitScale: options.waitScale ?? 1 / 60,
+    stateFile: paths.executions,
+    runningAtRestart: 'rerun',
+    taskHandlers: {
+      [DESCRIBE_IMAGES]: (input) => describeImagesTask(endpointHolder.url ?? '', input),
+      [PUT_EVENTS]: putEventsTaskHandler(bus),
+    },
+  });
+
+  const endpoint = await startLocalEndpoint({
+    host,
+    port: options.awsPort ?? 4566,
+    services: {
+      ec2,
+      events: createEventsService(bus),
+      sfn: createSfnService(stepFunctions),
+      local: createInspectionService({ bus, sink: () => sink, stepFunctions }),
+    },
+  });
+  endpointHolder.url = endpoint.url;
+
+  const webhookEnvironment: Record<string, string> = options.webhook
+    ? { WEBHOOK_URL: options.webhook.url, WEBHOOK_FORMAT: options.webhook.format ?? 'jandi' }
+    : { WEBHOOK_URL: sink?.url ?? '', WEBHOOK_FORMAT: 'jandi' };
+  for (const entry of functions.values()) {
+    const { spec } = entry;
+    const environment: Record<string, string> = {
+      ...spec.environment,
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL: endpoint.url,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
+    };
+    // Secrets Manager is not emulated: the notifier gets its target the simple way instead.
+    if (spec.service === 'notifier') {
+      delete environment.WEBHOOK_SECRET_ARN;
+      Object.assign(environment, webhookEnvironment);
+    }
+    entry.instance = new LocalFunction({
+      functionName: spec.functionName,
+      entry: spec.entry,
+      environment,
+      timeoutSeconds: spec.timeoutSeconds,
+      memoryMb: spec.memoryMb,
+      logs: createWriteStream(join(stateDir, 'logs', `${spec.service}.log`), { flags: 'a' }),
+    });
+  }
+
+  for (const rule of template.rules) {
+    if (rule.eventPattern && rule.eventBusName) {
+      bus.putRule({
+        name: rule.name,
+        eventBusName: rule.eventBusName,
+        eventPattern: rule.eventPattern,
+        targets: rule.targets,
+      });
+    }
+  }
+  bus.putRule({
+    name: 'local-timeline',
+    eventBusName: template.bus.name,
+    eventPattern: { account: [LOCAL_ACCOUNT_ID] },
+    targets: [{ id: 'timeline', arn: TIMELINE_ARN }],
+  });
+  (options.subscribers ?? []).forEach((url, index) => {
+    bus.subscribeHttp(url, AmiAvailableV1.pattern, {
+      name: `local-subscriber-${index + 1}`,
+      eventBusName: template.bus.name,
+    });
+  });
+  stepFunctions.registerStateMachine({
+    arn: template.stateMachine.arn,
+    name: template.stateMachine.name,
+    definition: template.stateMachine.definition as never,
+  });
+  const schedules = startSchedules(template, functions, bus, timeline);
+
+  const apiFunctions = new Map(template.functions.map((spec) => [spec.logicalId, spec.arn]));
+  const gateway = await startApiGateway({
+    host,
+    port: options.apiPort ?? 3000,
+    routes: template.routes.map((route) => ({
+      ...route,
+      invoke: (event) => {
+        const fn = functions.get(apiFunctions.get(route.functionLogicalId) ?? '')?.instance;
+        if (!fn) throw new Error(`no function for ${route.method} ${route.resourcePath}`);
+        return fn.invoke(event);
+      },
+    })),
+    onRequest: ({ method, path, statusCode }) =>
+      timeline({ kind: 'api', text: `${method} ${path} → ${statusCode}` }),
+  });
+
+  const progress = watchImageProgress(ec2, timeline);
+  const saveEc2 = () => {
+    writeFileSync(`${paths.ec2}.tmp`, JSON.stringify(ec2.snapshotState()));
+    renameSync(`${paths.ec2}.tmp`, paths.ec2);
+  };
+  const saver = setInterval(saveEc2, 2_000);
+
+  const route = template.routes[0];
+  return {
+    createAmiUrl: route ? `${gateway.url}/${route.stage}${route.resourcePath}` : gateway.url,
+    awsEndpoint: endpoint.url,
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+    eventBusName: template.bus.name,
+    ...(sink ? { sink } : {}),
+    ec2,
+    bus,
+    stepFunctions,
+    template,
+    async whenIdle() {
+      // Executions publish events and events start executions: settle until both are quiet.
+      for (let round = 0; round < 100; round++) {
+        await stepFunctions.whenIdle();
+        await bus.whenIdle();
+        await stepFunctions.whenIdle();
+        if (!stepFunctions.listStateMachines().some(hasRunning)) return;
+      }
+    },
+    async stop() {
+      clearInterval(saver);
+      clearInterval(progress);
+      for (const timer of schedules) clearTimeout(timer.current);
+      await gateway.close();
+      await stepFunctions.close();
+      await bus.close();
+      await Promise.all([...functions.values()].map((entry) => entry.instance?.close()));
+      await endpoint.close();
+      await sink?.close();
+      saveEc2();
+    },
+  };
+
+  function hasRunning(machine: { arn: string }): boolean {
+    return (
+      stepFunctions.listExecutions({ stateMachineArn: machine.arn, statusFilter: 'RUNNING' })
+        .executions.length > 0
+    );
+  }
+}
+
+const TIMELINE_ARN = 'arn:aws:local:::timeline';
+
+/** Answers the watcher's `ec2:describeImages` task through the local EC2, as the SDK integration does. */
+async function describeImagesTask(endpoint: string, input: unknown): Promise<unknown> {
+  const client = new EC2Client({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const { $metadata: _metadata, ...output } = await client.send(
+      new DescribeImagesCommand(input as never),
+    );
+    return JSON.parse(JSON.stringify(output));
+  } catch (error) {
+    const failure = new Error((error as Error).message);
+    failure.name = `Ec2.${(error as Error).name}`;
+    throw failure;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Fires the template's scheduled rules (e.g. the janitor's daily sweep) with a Scheduled Event. */
+function startSchedules(
+  template: LocalTemplate,
+  functions: Map<string, { spec: LocalFunctionSpec; instance?: LocalFunction }>,
+  bus: EventBus,
+  timeline: Timeline,
+): { current?: NodeJS.Timeout }[] {
+  return template.rules.flatMap((rule) => {
+    if (!rule.scheduleExpression) return [];
+    const timer: { current?: NodeJS.Timeout } = {};
+    const arm = (after: Date) => {
+      const next = nextScheduledRun(rule.scheduleExpression ?? '', after);
+      if (!next) {
+        timeline({ kind: 'schedule', text: `${rule.scheduleExpression} is not emulated locally` });
+        return;
+      }
+      timeline({ kind: 'schedule', text: `${rule.name} next runs at ${next.toISOString()}` });
+      timer.current = setTimeout(
+        () => {
+          const event = scheduledEvent(rule.name, next);
+          for (const target of rule.targets) {
+            const fn = functions.get(target.arn)?.instance;
+            if (fn) void fn.invoke(event).catch(() => undefined);
+          }
+          timeline({ kind: 'schedule', text: `${rule.name} fired` });
+          arm(next);
+        },
+        Math.min(next.getTime() - Date.now(), 2 ** 31 - 1),
+      );
+      timer.current.unref();
+    };
+    arm(new Date());
+    void bus;
+    return [timer];
+  });
+}
+
+function scheduledEvent(ruleName: string, time: Date) {
+  return {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: LOCAL_ACCOUNT_ID,
+    time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: LOCAL_REGION,
+    resources: [`arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:rule/${ruleName}`],
+    detail: {},
+  };
+}
+
+/**
+ * Prints AMIs moving from pending to available (or failed). EC2 here changes state lazily, on the
+ * next request, so progress is read from each image's bake schedule.
+ */
+function watchImageProgress(ec2: Ec2Service, timeline: Timeline): NodeJS.Timeout {
+  const seen = new Map<string, string>();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const image of ec2.state.images) {
+      if (image.ownerId !== ec2.accountId) continue;
+      let summary: string = image.state;
+      if (image.bake) {
+        const { startMs, endMs, outcome } = image.bake;
+        const percent = Math.min(99, Math.floor(((now - startMs) / (endMs - startMs)) * 100));
+        summary = now >= endMs ? outcome : `pending, snapshots ${Math.floor(percent / 25) * 25}%`;
+      }
+      const previous = seen.get(image.imageId);
+      if (previous !== undefined && previous !== summary) {
+        timeline({ kind: 'ami', text: `${image.imageId} ${image.name}: ${summary}` });
+      } else if (previous === undefined && image.bake) {
+        timeline({ kind: 'ami', text: `${image.imageId} ${image.name}: ${summary}` });
+      }
+      seen.set(image.imageId, summary);
+    }
+  }, 500);
+  timer.unref();
+  return timer;
+}
