@@ -196,7 +196,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ec2,
       events: createEventsService(bus),
       sfn: createSfnService(stepFunctions),
-      local: createInspectionService({ bus, sink: () => sink, stepFunctions }),
+      local: createInspectionService({ bus, ec2, sink: () => sink, stepFunctions }),
     },
   });
   endpointHolder.url = endpoint.url;

@@ -1,3 +1,4 @@
+import type { Ec2Service } from './ec2';
 import type { EventBus } from './events/bus';
 import type { LocalRequest, LocalResponse, LocalService } from './protocol';
 import type { StepFunctions } from './sfn/step-functions';
@@ -10,6 +11,7 @@ import type { WebhookSink } from './webhook-sink';
  */
 export function createInspectionService(deps: {
   bus: EventBus;
+  ec2: Ec2Service;
   sink: () => WebhookSink | undefined;
   stepFunctions: StepFunctions;
 }): LocalService {
@@ -21,6 +23,8 @@ export function createInspectionService(deps: {
           return json(deps.bus.events());
         case '/_local/dead-letters':
           return json(deps.bus.deadLetters());
+        case '/_local/ec2-stats':
+          return json(deps.ec2.stats());
         case '/_local/webhooks':
           return json(deps.sink()?.received ?? []);
         case '/_local/executions':
@@ -39,7 +43,7 @@ export function createInspectionService(deps: {
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({
               message:
-                'unknown local path; try /_local/events, /_local/dead-letters, /_local/webhooks, /_local/executions',
+                'unknown local path; try /_local/events, /_local/dead-letters, /_local/webhooks, /_local/executions, /_local/ec2-stats',
             }),
           };
       }
