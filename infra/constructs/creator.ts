@@ -9,7 +9,7 @@ import { acknowledgeWildcardResources } from '../nag';
 import { ec2ResourceArns } from './ec2-arns';
 import { ServiceFunction } from './service-function';
 import { Subscriptions } from './subscriptions';
-import { executionArns } from './watcher';
+import { executionArns, Watcher } from './watcher';
 
 export interface CreatorProps {
   readonly bus: events.IEventBus;
@@ -17,6 +17,12 @@ export interface CreatorProps {
   readonly timeZone: string;
   readonly noReboot: boolean;
   readonly createConcurrency: number;
+  /**
+   * How long each AMI handed to the watcher may stay pending (its `deadlineAt`). Defaults to the
+   * deadline of the Watcher construct that owns `watcher`, so the two cannot disagree; required
+   * for a state machine defined elsewhere.
+   */
+  readonly waitDeadline?: Duration;
   readonly logRetention: logs.RetentionDays;
 }
 
@@ -30,6 +36,7 @@ export class Creator extends Construct {
 
   constructor(scope: Construct, id: string, props: CreatorProps) {
     super(scope, id);
+    const waitDeadline = props.waitDeadline ?? watcherDeadline(props.watcher);
     this.function = new ServiceFunction(this, 'Service', {
       service: 'creator',
       description: 'ami-lifecycle: AmiRequested → CreateImage → AmiCreated/AmiFailed → watcher',
@@ -39,6 +46,7 @@ export class Creator extends Construct {
         TIME_ZONE: props.timeZone,
         NO_REBOOT: String(props.noReboot),
         CREATE_CONCURRENCY: String(props.createConcurrency),
+        WAIT_DEADLINE_MINUTES: String(waitDeadline.toMinutes()),
       },
       // Up to 25 names, each CreateImage retried under EC2's mutating-call throttle.
       timeout: Duration.minutes(2),
@@ -92,4 +100,13 @@ export class Creator extends Construct {
       contracts: SUBSCRIPTIONS.creator,
     });
   }
+}
+
+/** The deadline of the Watcher construct a state machine belongs to. */
+function watcherDeadline(stateMachine: sfn.IStateMachine): Duration {
+  const owner = stateMachine.node.scope;
+  if (owner instanceof Watcher) return owner.waitDeadline;
+  throw new Error(
+    `${stateMachine.node.path}: not a Watcher's state machine; give the Creator a waitDeadline`,
+  );
 }

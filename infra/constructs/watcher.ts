@@ -25,13 +25,16 @@ const EXECUTION_TIMEOUT_MARGIN = Duration.hours(1);
 export class Watcher extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.LogGroup;
-  /** How many checks an AMI gets before it times out. */
-  readonly maxChecks: number;
+  /**
+   * How long an AMI may stay pending. The creator puts the deadline on each image it hands over
+   * (`deadlineAt`); the execution timeout is set from the same value so that it stays a backstop.
+   */
+  readonly waitDeadline: Duration;
 
   constructor(scope: Construct, id: string, props: WatcherProps) {
     super(scope, id);
-    const { definition, maxChecks } = buildWatcherDefinition(this, props);
-    this.maxChecks = maxChecks;
+    this.waitDeadline = props.waitDeadline;
+    const { definition } = buildWatcherDefinition(this, props);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       // The vendedlogs prefix keeps CloudWatch Logs' resource policy from growing per log group.

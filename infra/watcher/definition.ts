@@ -16,8 +16,7 @@ export const WATCHER_STATES = {
   wait: 'WaitForImage',
   describe: 'DescribeImage',
   imageState: 'ImageState',
-  deadline: 'DeadlineReached',
-  countPoll: 'CountPoll',
+  noAnswer: 'NoAnswer',
   publishAvailable: 'PublishAmiAvailable',
   publishImageFailed: 'PublishImageFailed',
   publishImageFailedWithoutReason: 'PublishImageFailedWithoutReason',
@@ -31,15 +30,19 @@ export const FAILED_IMAGE_STATES = ['failed', 'error', 'invalid', 'deregistered'
 export interface WatcherDefinitionProps {
   readonly bus: events.IEventBus;
   readonly pollInterval: Duration;
-  readonly waitDeadline: Duration;
   /** AMIs of one request checked at once. */
   readonly maxConcurrency: number;
 }
 
-/** Where the item's state lives: the image from WatcherInput, the check count, the last answer. */
+/** Where the item's state lives: the image from WatcherInput, and the last answer with its time. */
 const IMAGE = '$.image';
 const LAST_IMAGE = '$.describe.images[0]';
-/** `$$.State.EnteredTime`: when the publishing state started, i.e. when the outcome was seen. */
+const CHECKED_AT = '$.describe.checkedAt';
+/**
+ * `$$.State.EnteredTime`: when the current state started. In a publishing state it is when the
+ * outcome was seen; in DescribeImage when the check was made (retries do not enter it again); in
+ * NoAnswer when the check ended unanswered.
+ */
 const NOW = sfn.JsonPath.stringAt('$$.State.EnteredTime');
 
 /**
@@ -48,15 +51,18 @@ const NOW = sfn.JsonPath.stringAt('$$.State.EnteredTime');
  * or the deadline passes (AmiFailed `timed-out`). EC2 and EventBridge are called through Step
  * Functions' own integrations: no function runs just to forward a call.
  *
- * The deadline is a count of checks rather than a clock comparison, so it behaves the same in AWS
- * and in a local run whose Wait durations are scaled down. Each AMI runs as a child execution of a
- * distributed Map, so a slow AMI's polling (about 11 history events per check) never brings its
- * siblings near Step Functions' 25,000-event history limit.
+ * A check costs three state transitions, as in the seed's loop: Wait, DescribeImage, and one
+ * Choice for every outcome. The deadline is a point in time the creator puts on each image
+ * (`deadlineAt`) and DescribeImage records when it checked (`checkedAt`, from the context object),
+ * so the Choice compares the two and no state counts checks. (A counter would need a state of its
+ * own: workflow variables, `Assign`, could keep it inside the Task, but aws-local-stepfunctions,
+ * which runs this same definition in the local cloud, implements neither variables nor JSONata.)
+ *
+ * Each AMI runs as a child execution of a distributed Map, so a slow AMI's polling (about 9
+ * history events per check) never brings its siblings near Step Functions' 25,000-event history
+ * limit.
  */
 export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitionProps) {
-  const maxChecks = Math.ceil(props.waitDeadline.toSeconds() / props.pollInterval.toSeconds());
-  const deadlineMinutes = props.waitDeadline.toMinutes();
-
   const wait = new sfn.Wait(scope, WATCHER_STATES.wait, {
     comment: 'The seed waited 60 s before each check',
     time: sfn.WaitTime.duration(props.pollInterval),
@@ -77,11 +83,14 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
     resultSelector: {
       count: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.Images')),
       images: sfn.JsonPath.listAt('$.Images'),
+      // The ASL allows context-object paths in any payload template, ResultSelector included.
+      checkedAt: NOW,
     },
     resultPath: '$.describe',
   });
-  // Throttling (RequestLimitExceeded) and service errors pass; after the retries the check counts
-  // as done without an answer, so a lasting outage ends at the deadline instead of failing silently.
+  // Throttling (RequestLimitExceeded) and service errors pass; after the retries the check is
+  // done without an answer (NoAnswer), so a lasting outage ends at the deadline instead of failing
+  // silently.
   describe.addRetry({
     errors: [sfn.Errors.ALL],
     interval: Duration.seconds(2),
@@ -184,24 +193,37 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
   const publishTimedOut = publishFailed(
     WATCHER_STATES.publishTimedOut,
     'timed-out',
-    `The AMI was not available after ${deadlineMinutes} minutes (${maxChecks} checks).`,
+    sfn.JsonPath.format(
+      'The AMI was not available by its deadline, {}.',
+      sfn.JsonPath.stringAt(`${IMAGE}.deadlineAt`),
+    ),
     lastState,
   );
 
-  const countPoll = new sfn.Pass(scope, WATCHER_STATES.countPoll, {
+  // Runs only when a check got no answer after its retries, so the normal path pays nothing for
+  // it. It keeps the previous answer (pending, or the initial `unknown`) but moves `checkedAt` to
+  // now: otherwise the deadline would be compared with the time of the last answered check, and
+  // an outage that began before the deadline would never end.
+  const noAnswer = new sfn.Pass(scope, WATCHER_STATES.noAnswer, {
+    comment: 'EC2 did not answer the check: keep the previous answer, record the time',
     parameters: {
       image: sfn.JsonPath.objectAt(IMAGE),
-      polls: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.polls'), 1),
-      describe: sfn.JsonPath.objectAt('$.describe'),
+      describe: {
+        count: sfn.JsonPath.numberAt('$.describe.count'),
+        images: sfn.JsonPath.listAt('$.describe.images'),
+        checkedAt: NOW,
+      },
+      // The error stays in the execution history (this state's input), not in later states.
     },
   });
-  const deadline = new sfn.Choice(scope, WATCHER_STATES.deadline)
-    .when(sfn.Condition.numberGreaterThanEquals('$.polls', maxChecks), publishTimedOut)
-    .otherwise(countPoll.next(wait));
 
   const failedState = sfn.Condition.or(
     ...FAILED_IMAGE_STATES.map((state) => sfn.Condition.stringEquals(`${LAST_IMAGE}.State`, state)),
   );
+  // One Choice per check, first match wins: an AMI that reached its final state at the last check
+  // reports that state, not the deadline. A check that got no answer (NoAnswer) keeps the previous
+  // answer, which can only be pending or the initial `unknown`, so it reaches the deadline rule
+  // like a pending AMI does.
   const imageState = new sfn.Choice(scope, WATCHER_STATES.imageState)
     .when(sfn.Condition.numberEquals('$.describe.count', 0), publishImageMissing)
     .when(sfn.Condition.stringEquals(`${LAST_IMAGE}.State`, 'available'), publishAvailable)
@@ -214,17 +236,23 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
       publishImageFailed,
     )
     .when(failedState, publishImageFailedWithoutReason)
-    .otherwise(deadline);
+    .when(
+      sfn.Condition.timestampGreaterThanEqualsJsonPath(CHECKED_AT, `${IMAGE}.deadlineAt`),
+      publishTimedOut,
+    )
+    .otherwise(wait);
 
-  describe.addCatch(deadline, { errors: [sfn.Errors.ALL], resultPath: '$.lastError' });
+  describe.addCatch(noAnswer.next(imageState), {
+    errors: [sfn.Errors.ALL],
+    resultPath: '$.lastError',
+  });
 
   const map = new sfn.DistributedMap(scope, WATCHER_STATES.map, {
     comment: 'One child execution per AMI of the request',
     itemsPath: sfn.JsonPath.stringAt('$.images'),
     itemSelector: {
       image: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
-      polls: 1,
-      // Read by PublishTimedOut when no check ever got an answer.
+      // Read by NoAnswer and PublishTimedOut when no check ever got an answer.
       describe: { count: 1, images: [{ State: 'unknown' }] },
     },
     maxConcurrency: props.maxConcurrency,
@@ -233,5 +261,5 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
   });
   map.itemProcessor(wait.next(describe).next(imageState));
 
-  return { definition: map, maxChecks };
+  return { definition: map };
 }

@@ -13,6 +13,7 @@ describe('loadCreatorConfig', () => {
       timeZone: 'UTC',
       noReboot: true,
       createConcurrency: 4,
+      waitDeadlineMinutes: 360,
     });
   });
 
@@ -23,8 +24,14 @@ describe('loadCreatorConfig', () => {
         TIME_ZONE: 'Asia/Seoul',
         NO_REBOOT: 'false',
         CREATE_CONCURRENCY: '20',
+        WAIT_DEADLINE_MINUTES: '10080',
       }),
-    ).toMatchObject({ timeZone: 'Asia/Seoul', noReboot: false, createConcurrency: 20 });
+    ).toMatchObject({
+      timeZone: 'Asia/Seoul',
+      noReboot: false,
+      createConcurrency: 20,
+      waitDeadlineMinutes: 10080,
+    });
   });
 
   it.each([
@@ -35,6 +42,9 @@ describe('loadCreatorConfig', () => {
     [{ ...valid, NO_REBOOT: 'yes' }, 'NO_REBOOT: must be true or false'],
     [{ ...valid, CREATE_CONCURRENCY: '0' }, 'CREATE_CONCURRENCY: must be at least 1'],
     [{ ...valid, CREATE_CONCURRENCY: '21' }, 'CREATE_CONCURRENCY: must be at most 20'],
+    [{ ...valid, WAIT_DEADLINE_MINUTES: '0' }, 'WAIT_DEADLINE_MINUTES: must be at least 1'],
+    [{ ...valid, WAIT_DEADLINE_MINUTES: '10081' }, 'WAIT_DEADLINE_MINUTES: must be at most 10080'],
+    [{ ...valid, WAIT_DEADLINE_MINUTES: '6h' }, 'WAIT_DEADLINE_MINUTES: must be a whole number'],
   ])('should reject %j naming the variable', (environment, message) => {
     expect(() => loadCreatorConfig(environment)).toThrow(ConfigurationError);
     expect(() => loadCreatorConfig(environment)).toThrow(message);

@@ -29,6 +29,8 @@ export const creatorConfigSchema = z.object({
   ),
   NO_REBOOT: env.boolean(true),
   CREATE_CONCURRENCY: env.integer(4, { min: 1, max: 20 }),
+  /** Minutes a new AMI may stay pending before the watcher ends it with `timed-out` (max 7 days). */
+  WAIT_DEADLINE_MINUTES: env.integer(360, { min: 1, max: 7 * 24 * 60 }),
 });
 
 export interface CreatorConfig {
@@ -37,6 +39,7 @@ export interface CreatorConfig {
   readonly timeZone: string;
   readonly noReboot: boolean;
   readonly createConcurrency: number;
+  readonly waitDeadlineMinutes: number;
 }
 
 /** Reads the creator's environment; throws `ConfigurationError` naming each bad variable. */
@@ -50,5 +53,6 @@ export function loadCreatorConfig(
     timeZone: parsed.TIME_ZONE,
     noReboot: parsed.NO_REBOOT,
     createConcurrency: parsed.CREATE_CONCURRENCY,
+    waitDeadlineMinutes: parsed.WAIT_DEADLINE_MINUTES,
   };
 }

@@ -7,8 +7,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { describeIssues } from '../../events/issues';
-import type { WatcherImage } from '../../events/watcher-input';
-import { watcherImageSchema } from '../../events/watcher-input';
+import { type CreatedImage, createdImageSchema } from '../../events/watcher-input';
 import type { Clock } from '../shared/clock';
 import { DEPLOY_REASON, TAG } from '../shared/tags';
 import { deployImageName } from './deploy-image-name';
@@ -25,7 +24,7 @@ export interface DeployImageRequest {
 export type DeployImageOutcome =
   | {
       readonly kind: 'created';
-      readonly image: WatcherImage;
+      readonly image: CreatedImage;
       readonly createdAt: Date;
       /** Found by its tags or name: an earlier delivery of the same request made it. */
       readonly reused: boolean;
@@ -181,7 +180,7 @@ function created(
   createdAt: Date,
   reused: boolean,
 ): DeployImageOutcome {
-  const parsed = watcherImageSchema.safeParse({
+  const parsed = createdImageSchema.safeParse({
     requestId: request.requestId,
     instanceName: request.instanceName,
     instanceId: tagValue(image, TAG.instanceId),

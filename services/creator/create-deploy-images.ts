@@ -13,6 +13,8 @@ import type { CreatorConfig } from './config';
 import { createDeployImage, type DeployImageOutcome } from './create-deploy-image';
 import { startWatcher } from './start-watcher';
 
+const MS_PER_MINUTE = 60_000;
+
 export interface CreatorDependencies {
   readonly ec2: EC2Client;
   readonly sfn: SFNClient;
@@ -82,12 +84,17 @@ export async function createDeployImages(
   const newImages = images.filter((outcome) => !outcome.reused).length;
   if (newImages > 0) metrics.addMetric(METRIC.created, MetricUnit.Count, newImages);
 
+  // One deadline for every image handed over in this delivery. A redelivery computes a later one,
+  // but only images no execution watches yet take it: an image already watched keeps its deadline.
+  const deadlineAt = new Date(
+    clock().getTime() + config.waitDeadlineMinutes * MS_PER_MINUTE,
+  ).toISOString();
   const executionArns =
     images.length === 0
       ? []
       : await startWatcher(sfn, config.stateMachineArn, {
           requestId,
-          images: images.map((outcome) => outcome.image),
+          images: images.map((outcome) => ({ ...outcome.image, deadlineAt })),
         });
   if (executionArns.length > 0) logger.info('watcher started', { executionArns });
 

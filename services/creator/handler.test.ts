@@ -41,6 +41,7 @@ const config: CreatorConfig = {
   timeZone: 'UTC',
   noReboot: true,
   createConcurrency: 4,
+  waitDeadlineMinutes: 360,
 };
 
 function amiRequested(
@@ -168,6 +169,7 @@ describe('creator handler', () => {
             instanceId: 'i-0a0000000000000a1',
             imageId: 'ami-00000000000000001',
             imageName: 'service-api-Deploy-2025-06-05_12_00',
+            deadlineAt: '2025-06-05T18:00:07.000Z',
           },
           {
             requestId: REQUEST,
@@ -175,6 +177,7 @@ describe('creator handler', () => {
             instanceId: 'i-0b0000000000000b1',
             imageId: 'ami-00000000000000002',
             imageName: 'service-worker-Deploy-2025-06-05_12_00',
+            deadlineAt: '2025-06-05T18:00:07.000Z',
           },
         ],
       }),
@@ -240,6 +243,23 @@ describe('creator handler', () => {
       amiRequested({ instanceNames: ['service-api'] }),
     );
     expect(account.ec2).toHaveReceivedCommandWith(CreateImageCommand, { NoReboot: false });
+  });
+
+  it('should give every watched image a deadline WAIT_DEADLINE_MINUTES after it is handed over', async () => {
+    await createHandler(deps({ config: { ...config, waitDeadlineMinutes: 90 } }))(
+      amiRequested({ instanceNames: ['service-api', 'service-worker'] }),
+    );
+
+    const [execution] = [...machine.executions.values()];
+    expect(
+      JSON.parse(execution?.input ?? '{}').images.map(
+        (image: { deadlineAt: string }) => image.deadlineAt,
+      ),
+    ).toEqual(['2025-06-05T13:30:07.000Z', '2025-06-05T13:30:07.000Z']);
+    // The deadline is the watcher's business: AmiCreated does not carry it.
+    expect(publishedOf('AmiCreated').map((detail) => detail.data)).not.toContainEqual(
+      expect.objectContaining({ deadlineAt: expect.anything() }),
+    );
   });
 
   it('should publish AmiFailed instance-not-found and still create the other names', async () => {
@@ -325,6 +345,11 @@ describe('creator handler', () => {
     );
     expect(second.executionArns).toEqual(first.executionArns);
     expect(machine.executions.size).toBe(1);
+    // The running execution keeps the deadline of the first delivery.
+    const [execution] = [...machine.executions.values()];
+    expect(JSON.parse(execution?.input ?? '{}').images[0].deadlineAt).toBe(
+      '2025-06-05T18:00:07.000Z',
+    );
   });
 
   it('should watch an image made on redelivery in exactly one execution', async () => {
@@ -339,8 +364,9 @@ describe('creator handler', () => {
     const event = amiRequested({ instanceNames: ['service-api', 'service-worker'] });
     await expect(handle(event)).rejects.toThrow('socket hang up');
 
-    // Act: the platform retries; now the worker image is created as well.
-    const result = await handle(event);
+    // Act: the platform retries a minute later; now the worker image is created as well.
+    const later = createHandler(deps({ clock: () => new Date('2025-06-05T12:01:07.000Z') }));
+    const result = await later(event);
 
     // Assess
     expect(result.created.map((image) => image.reused)).toEqual([true, false]);
@@ -348,6 +374,19 @@ describe('creator handler', () => {
     expect([...watchers.keys()].sort()).toEqual(['ami-00000000000000001', 'ami-00000000000000002']);
     for (const watchedBy of watchers.values()) expect(watchedBy).toHaveLength(1);
     expect(result.executionArns).toHaveLength(2);
+    // Each image's deadline counts from when its own execution was started.
+    const deadlines = new Map(
+      [...machine.executions.values()].flatMap(({ input }) =>
+        JSON.parse(input).images.map((image: { imageId: string; deadlineAt: string }) => [
+          image.imageId,
+          image.deadlineAt,
+        ]),
+      ),
+    );
+    expect(Object.fromEntries(deadlines)).toEqual({
+      'ami-00000000000000001': '2025-06-05T18:00:07.000Z',
+      'ami-00000000000000002': '2025-06-05T18:01:07.000Z',
+    });
     const retried = eventBridge.commandCalls(PutEventsCommand).at(-1)?.args[0].input.Entries;
     expect(retried?.map((entry) => JSON.parse(entry.Detail ?? '{}').data.instanceName)).toEqual([
       'service-api',

@@ -22,6 +22,7 @@ function image(instanceName: string, imageId: string): WatcherImage {
     instanceId: 'i-0123456789abcdef0',
     imageId,
     imageName: `${instanceName}-Deploy-2025-06-05_12_00`,
+    deadlineAt: '2025-06-05T18:00:00.000Z',
   };
 }
 const api = image('service-api', 'ami-00000000000000001');
@@ -58,6 +59,23 @@ describe('startWatcher', () => {
 
     expect(again).toEqual([EXECUTION]);
     expect(machine.executions.size).toBe(1);
+  });
+
+  it('should start nothing new when a redelivery hands over the same images with a later deadline', async () => {
+    await startWatcher(client, STATE_MACHINE_ARN, { requestId: REQUEST, images: [api, worker] });
+    const later = (image: WatcherImage) => ({ ...image, deadlineAt: '2025-06-05T18:05:00.000Z' });
+
+    const again = await startWatcher(client, STATE_MACHINE_ARN, {
+      requestId: REQUEST,
+      images: [later(api), later(worker)],
+    });
+
+    expect(again).toEqual([EXECUTION]);
+    expect(machine.executions.size).toBe(1);
+    expect(JSON.parse(machine.executions.get(EXECUTION)?.input ?? '{}').images).toEqual([
+      api,
+      worker,
+    ]);
   });
 
   it('should watch only the images the existing execution does not cover, one execution each', async () => {

@@ -24,11 +24,12 @@ export class WatcherStartError extends Error {
  *
  * The execution is named after the request id: Step Functions answers a repeated StartExecution
  * with the same name and input by returning the running execution. It answers
- * `ExecutionAlreadyExists` when the input differs (a redelivery that now has one more image) or
- * the execution has finished; then the images the existing execution does not cover each get
- * their own execution, named `<requestId>-<hash of the image id>`, so that any later delivery
- * maps the same image to the same name again. Returns the ARNs of the executions that watch the
- * given images.
+ * `ExecutionAlreadyExists` when the input differs (a redelivery carries a later `deadlineAt`, and
+ * may have one more image) or the execution has finished; then the images the existing execution
+ * does not cover each get their own execution, named `<requestId>-<hash of the image id>`, so that
+ * any later delivery maps the same image to the same name again. An image already watched keeps
+ * the deadline it was started with. Returns the ARNs of the executions that watch the given
+ * images.
  */
 export async function startWatcher(
   sfn: SFNClient,

@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { EVENT_CONTRACTS, SUBSCRIPTIONS, schemaFileName } from '../../events/catalog';
+import { Creator } from '../../infra/constructs/creator';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 import { synthesize } from './synthesize';
 import {
@@ -96,6 +100,7 @@ describe('service functions', () => {
       TIME_ZONE: 'UTC',
       NO_REBOOT: 'true',
       CREATE_CONCURRENCY: '4',
+      WAIT_DEADLINE_MINUTES: '360',
     });
     expect(environmentOf(json, 'notifier')).toEqual({
       ...COMMON_ENVIRONMENT,
@@ -126,6 +131,7 @@ describe('service functions', () => {
         dryRun: true,
         timeZone: 'Asia/Seoul',
         noReboot: false,
+        waitDeadlineMinutes: 90,
         webhookSecretName: 'ops/ami-webhooks',
       }).template,
     );
@@ -137,10 +143,39 @@ describe('service functions', () => {
     expect(environmentOf(custom, 'creator')).toMatchObject({
       TIME_ZONE: 'Asia/Seoul',
       NO_REBOOT: 'false',
+      WAIT_DEADLINE_MINUTES: '90',
     });
     expect(environmentOf(custom, 'notifier').WEBHOOK_SECRET_ARN).toBe(
       'arn:aws:secretsmanager:ap-northeast-2:111122223333:secret:ops/ami-webhooks',
     );
+  });
+
+  it('should take the deadline the creator stamps from the watcher it starts, or be told it', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Elsewhere', {
+      env: { account: '111122223333', region: 'ap-northeast-2' },
+    });
+    const bus = new events.EventBus(stack, 'Bus');
+    const watcher = sfn.StateMachine.fromStateMachineArn(
+      stack,
+      'Imported',
+      'arn:aws:states:ap-northeast-2:111122223333:stateMachine:watcher',
+    );
+    const props = {
+      bus,
+      watcher,
+      timeZone: 'UTC',
+      noReboot: true,
+      createConcurrency: 4,
+      logRetention: 30,
+    };
+
+    // Nothing to read the deadline from: refusing beats guessing one the watcher does not share.
+    expect(() => new Creator(stack, 'Unsure', props)).toThrow(/give the Creator a waitDeadline/);
+    new Creator(stack, 'Told', { ...props, waitDeadline: Duration.hours(2) });
+    expect(environmentOf(templateJson(Template.fromStack(stack)), 'creator')).toMatchObject({
+      WAIT_DEADLINE_MINUTES: '120',
+    });
   });
 
   it('should never put a webhook URL in the template', () => {

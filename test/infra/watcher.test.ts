@@ -1,6 +1,6 @@
 import aslValidator from 'asl-validator';
 import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AmiAvailableV1,
   AmiFailedV1,
@@ -11,9 +11,11 @@ import {
   type WatcherInput,
 } from '../../events';
 import { z } from '../../events/zod';
+import { parseSettings } from '../../infra/settings';
+import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 import { WATCHER_STATES } from '../../infra/watcher/definition';
 import { synthesize } from './synthesize';
-import { templateJson, watcherDefinition } from './template';
+import { resourcesWithMetadata, templateJson, watcherDefinition } from './template';
 
 /** What EC2 answers to one DescribeImages call for an image: a state, nothing, or an error. */
 type Answer =
@@ -61,13 +63,24 @@ const PUBLISH_STATES = [
   WATCHER_STATES.publishTimedOut,
 ];
 
-function image(index: number): WatcherImage {
+/** When each execution starts on the fake clock; the creator hands images over at this time. */
+const START = Date.parse('2025-06-05T12:00:00.000Z');
+const MINUTE = 60_000;
+/** The deadline the creator puts on images by default (the `waitDeadlineMinutes` setting). */
+const DEFAULT_DEADLINE_MINUTES = parseSettings({}).waitDeadlineMinutes;
+/** Fake timers fired before a run counts as looping forever: far more than any path needs. */
+const MAX_TIMERS = 5_000;
+
+const at = (minutes: number) => new Date(START + minutes * MINUTE).toISOString();
+
+function image(index: number, deadlineMinutes = DEFAULT_DEADLINE_MINUTES): WatcherImage {
   return {
     requestId: 'release-42',
     instanceName: `service-${index}`,
     instanceId: `i-0000000000000000${index}`,
     imageId: `ami-0000000000000000${index}`,
     imageName: `service-${index}-Deploy-2025-06-05_12_00`,
+    deadlineAt: at(deadlineMinutes),
   };
 }
 
@@ -86,13 +99,20 @@ function describedImage(imageId: string, answer: Exclude<Answer, 'missing' | 'th
 }
 
 /**
- * Runs the synthesized watcher definition, unchanged, with its Task resources answered locally:
- * DescribeImages from a script per image (the last answer repeats), PutEvents captured. Waits and
- * retry pauses are overridden to 0 ms, as a local cloud scales them.
+ * Runs the synthesized watcher definition, unchanged, to its end with its Task resources answered
+ * locally: DescribeImages from a script per image (the last answer repeats), PutEvents captured.
+ * Time is a fake clock that starts at START and moves only when a timer fires: each Wait keeps its
+ * synthesized poll interval and advances the clock by exactly that, so `$$.State.EnteredTime`,
+ * and with it every deadline decision, is deterministic. Retry pauses are 0 ms.
  */
 async function runWatcher(
   scripts: Record<string, Answer[]>,
-  options: { settings?: Record<string, unknown>; failPublishing?: boolean } = {},
+  options: {
+    settings?: Record<string, unknown>;
+    /** Minutes from START to each image's `deadlineAt`. */
+    deadlineMinutes?: number;
+    failPublishing?: boolean;
+  } = {},
 ) {
   const { template } = synthesize(options.settings);
   const definition = watcherDefinition(templateJson(template));
@@ -138,21 +158,23 @@ async function runWatcher(
     requestId: 'release-42',
     images: Object.keys(scripts).map((imageId) => {
       const index = Number(imageId.slice(-1));
-      return image(index);
+      return image(index, options.deadlineMinutes);
     }),
   };
+  // Only what the engine's Waits use, and Date for the context getter below.
+  vi.useFakeTimers({ now: START, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
   const execution = stateMachine.run(input, {
     overrides: {
       taskResourceLocalHandlers: {
         [WATCHER_STATES.describe]: describeImages,
         ...Object.fromEntries(PUBLISH_STATES.map((state) => [state, putEvents])),
       },
-      waitTimeOverrides: { [WATCHER_STATES.wait]: 0 },
       retryIntervalOverrides: Object.fromEntries(
         [WATCHER_STATES.describe, ...PUBLISH_STATES].map((state) => [state, 0]),
       ),
     },
-    // AWS gives each state its entry time; the local run reads the clock when asked.
+    // AWS gives each state its entry time. The engine reads it when a state's fields are
+    // evaluated, which is at entry here, because no time passes except in Waits.
     context: {
       State: {
         get EnteredTime() {
@@ -161,7 +183,67 @@ async function runWatcher(
       },
     },
   });
-  return { result: execution.result, published, checks, publishAttempts: () => publishAttempts };
+  try {
+    await untilSettled(execution.result);
+  } finally {
+    vi.useRealTimers();
+  }
+  return {
+    result: execution.result,
+    published,
+    checks,
+    publishAttempts: () => publishAttempts,
+    stateEntries: () => stateEntries(execution.eventLogs),
+  };
+}
+
+/** Fires the fake timers one by one until the execution ends; a run that never ends fails. */
+async function untilSettled(result: Promise<unknown>): Promise<void> {
+  let settled = false;
+  result.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  for (let fired = 0; !settled; fired += 1) {
+    if (fired >= MAX_TIMERS) {
+      throw new Error(`the execution still ran after ${MAX_TIMERS} timers (${new Date()})`);
+    }
+    await vi.advanceTimersToNextTimerAsync();
+  }
+}
+
+/**
+ * The states entered inside the Map's items, in order: one state transition each, as Step
+ * Functions bills them. The log ends when the execution does.
+ */
+async function stateEntries(
+  eventLogs: AsyncIterable<{ type: string; index?: number; state?: { name: string } }>,
+): Promise<string[]> {
+  const entered: string[] = [];
+  for await (const event of eventLogs) {
+    if (event.type === 'StateEntered' && event.index !== undefined && event.state) {
+      entered.push(event.state.name);
+    }
+  }
+  return entered;
+}
+
+interface AslState {
+  readonly Type: string;
+  readonly Resource?: string;
+  readonly ItemProcessor?: { States: Record<string, AslState> };
+}
+
+/** Every state of a definition with its name, those inside a Map's item processor included. */
+function allStates(definition: { States: Record<string, AslState> }): [string, AslState][] {
+  return Object.entries(definition.States).flatMap(([name, state]): [string, AslState][] => [
+    [name, state],
+    ...(state.ItemProcessor ? allStates(state.ItemProcessor) : []),
+  ]);
 }
 
 /** The events published for one image, each parsed with its contract. */
@@ -192,6 +274,36 @@ describe('watcher state machine definition', () => {
     expect(result.isValid).toBe(true);
   });
 
+  it('should name every Wait and Task state of the definition in the template metadata', () => {
+    const { template } = synthesize();
+    const json = templateJson(template);
+    const [[, stateMachine] = []] = resourcesWithMetadata(
+      json,
+      'AWS::StepFunctions::StateMachine',
+      TEMPLATE_METADATA.service,
+    );
+    const states = allStates(watcherDefinition(json));
+    const named = (type: string) =>
+      states.filter(([, state]) => state.Type === type).map(([name]) => name);
+    const byResource: Record<string, string[]> = {};
+    for (const [name, state] of states) {
+      if (state.Type !== 'Task') continue;
+      const action = String(state.Resource).replace(/^arn:aws:states:::(aws-sdk:)?/, '');
+      byResource[action] = [...(byResource[action] ?? []), name];
+    }
+
+    // Order carries no meaning in the metadata.
+    const sorted = (lists: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(lists).map(([key, names]) => [key, [...(names as string[])].sort()]),
+      );
+    expect(named('Wait')).toEqual([WATCHER_STATES.wait]);
+    expect(stateMachine?.Metadata?.[TEMPLATE_METADATA.waitStates]).toEqual(named('Wait'));
+    expect(
+      sorted(stateMachine?.Metadata?.[TEMPLATE_METADATA.taskStates] as Record<string, unknown>),
+    ).toEqual(sorted(byResource));
+  });
+
   it('should call EC2 and EventBridge through Step Functions integrations, never a function', () => {
     const { template } = synthesize();
     const resources = JSON.stringify(watcherDefinition(templateJson(template))).match(
@@ -220,13 +332,34 @@ describe('watcher executed with aws-local-stepfunctions', () => {
     expect(event?.detailType).toBe('AmiAvailable');
     expect(event?.source).toBe(SOURCES.watcher);
     expect(event?.eventBusName).toMatch(/^arn:aws:events:.+:event-bus\/EventsBus/);
+    const { deadlineAt: _deadlineAt, ...described } = image(1);
     expect(event?.parsed).toMatchObject({
-      metadata: { schemaVersion: 1, requestId: 'release-42' },
+      // The fourth check, after four 60-second Waits.
+      metadata: { schemaVersion: 1, requestId: 'release-42', occurredAt: at(4) },
       data: {
-        ...image(1),
+        ...described,
         snapshotIds: ['snap-00000000000000001', 'snap-10000000000000001'],
+        availableAt: at(4),
       },
     });
+    expect(event?.parsed.data).not.toHaveProperty('deadlineAt');
+  });
+
+  it('should spend three state transitions per check and one to publish, like the seed', async () => {
+    const run = await runWatcher({
+      [IMAGE_1]: [pending, pending, pending, { state: 'available' }],
+    });
+    await run.result;
+
+    // The seed's loop: Wait → Task → Choice per check, then one state to finish.
+    const check = [WATCHER_STATES.wait, WATCHER_STATES.describe, WATCHER_STATES.imageState];
+    expect(await run.stateEntries()).toEqual([
+      ...check,
+      ...check,
+      ...check,
+      ...check,
+      WATCHER_STATES.publishAvailable,
+    ]);
   });
 
   it('should publish AmiFailed image-failed with EC2 state reason when the AMI fails', async () => {
@@ -245,6 +378,7 @@ describe('watcher executed with aws-local-stepfunctions', () => {
       message: 'Server.InternalError: Internal error',
       imageState: 'failed',
       instanceName: 'service-1',
+      failedAt: at(2),
     });
   });
 
@@ -274,11 +408,8 @@ describe('watcher executed with aws-local-stepfunctions', () => {
     expect(events[0]?.parsed.data).not.toHaveProperty('imageState');
   });
 
-  it('should publish AmiFailed timed-out after exactly deadline / interval checks of a pending AMI', async () => {
-    const run = await runWatcher(
-      { [IMAGE_1]: [pending] },
-      { settings: { pollIntervalSeconds: 60, waitDeadlineMinutes: 5 } },
-    );
+  it('should publish AmiFailed timed-out at the first check at or after deadlineAt', async () => {
+    const run = await runWatcher({ [IMAGE_1]: [pending] }, { deadlineMinutes: 5 });
     await run.result;
 
     expect(run.checks[IMAGE_1]).toBe(5);
@@ -287,8 +418,35 @@ describe('watcher executed with aws-local-stepfunctions', () => {
     expect(events[0]?.parsed.data).toMatchObject({
       reason: 'timed-out',
       imageState: 'pending',
-      message: 'The AMI was not available after 5 minutes (5 checks).',
+      message: `The AMI was not available by its deadline, ${at(5)}.`,
+      failedAt: at(5),
     });
+  });
+
+  it('should compare the deadline with the time of each check, not count checks', async () => {
+    // Checks at 2, 4 and 6 minutes: the third is the first one at or after the deadline.
+    const run = await runWatcher(
+      { [IMAGE_1]: [pending] },
+      { settings: { pollIntervalSeconds: 120 }, deadlineMinutes: 5 },
+    );
+    await run.result;
+
+    expect(run.checks[IMAGE_1]).toBe(3);
+    expect(eventsFor(run.published, IMAGE_1).map((event) => event.parsed.data)).toMatchObject([
+      { reason: 'timed-out', failedAt: at(6) },
+    ]);
+  });
+
+  it('should report an AMI that became available at the deadline check as available', async () => {
+    const run = await runWatcher(
+      { [IMAGE_1]: [pending, pending, { state: 'available' }] },
+      { deadlineMinutes: 3 },
+    );
+    await run.result;
+
+    expect(eventsFor(run.published, IMAGE_1).map((event) => event.detailType)).toEqual([
+      'AmiAvailable',
+    ]);
   });
 
   it('should end at the default 6-hour deadline (360 checks), never looping forever', async () => {
@@ -297,7 +455,7 @@ describe('watcher executed with aws-local-stepfunctions', () => {
 
     expect(run.checks[IMAGE_1]).toBe(360);
     expect(eventsFor(run.published, IMAGE_1).map((event) => event.parsed.data)).toMatchObject([
-      { reason: 'timed-out' },
+      { reason: 'timed-out', failedAt: at(360) },
     ]);
   });
 
@@ -314,16 +472,38 @@ describe('watcher executed with aws-local-stepfunctions', () => {
   });
 
   it('should end with AmiFailed timed-out when EC2 keeps failing, instead of failing silently', async () => {
-    const run = await runWatcher(
-      { [IMAGE_1]: ['throttled'] },
-      { settings: { pollIntervalSeconds: 60, waitDeadlineMinutes: 2 } },
-    );
+    const run = await runWatcher({ [IMAGE_1]: ['throttled'] }, { deadlineMinutes: 2 });
     await run.result;
 
     // Two checks, each tried once and retried five times.
     expect(run.checks[IMAGE_1]).toBe(12);
     expect(eventsFor(run.published, IMAGE_1).map((event) => event.parsed.data)).toMatchObject([
-      { reason: 'timed-out', imageState: 'unknown' },
+      { reason: 'timed-out', imageState: 'unknown', failedAt: at(2) },
+    ]);
+  });
+
+  it('should reach the deadline when EC2 stops answering after the AMI was seen pending', async () => {
+    const run = await runWatcher({ [IMAGE_1]: [pending, 'throttled'] }, { deadlineMinutes: 3 });
+    await run.result;
+
+    // An unanswered check costs one more transition (NoAnswer), which records the time of the
+    // check: the deadline is not compared with the time of the last answer, one minute in.
+    const check = [WATCHER_STATES.wait, WATCHER_STATES.describe, WATCHER_STATES.imageState];
+    const unanswered = [
+      WATCHER_STATES.wait,
+      WATCHER_STATES.describe,
+      WATCHER_STATES.noAnswer,
+      WATCHER_STATES.imageState,
+    ];
+    expect(await run.stateEntries()).toEqual([
+      ...check,
+      ...unanswered,
+      ...unanswered,
+      WATCHER_STATES.publishTimedOut,
+    ]);
+    expect(run.checks[IMAGE_1]).toBe(1 + 6 + 6);
+    expect(eventsFor(run.published, IMAGE_1).map((event) => event.parsed.data)).toMatchObject([
+      { reason: 'timed-out', imageState: 'pending', failedAt: at(3) },
     ]);
   });
 
@@ -339,7 +519,7 @@ describe('watcher executed with aws-local-stepfunctions', () => {
         [IMAGE_3]: [pending, 'missing'],
         [IMAGE_4]: [pending],
       },
-      { settings: { pollIntervalSeconds: 60, waitDeadlineMinutes: 10 } },
+      { deadlineMinutes: 10 },
     );
     await run.result;
 
