@@ -215,8 +215,19 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
   if (!result.success) {
     throw new SettingsError(`ami-lifecycle settings: ${describeIssues(result.error)}`);
   }
+  const checks = Math.ceil(
+    (result.data.waitDeadlineMinutes * 60) / result.data.pollIntervalSeconds,
+  );
+  if (checks > MAX_CHECKS_PER_AMI) {
+    throw new SettingsError(
+      `ami-lifecycle settings: waitDeadlineMinutes ÷ pollIntervalSeconds allows ${checks} checks of one AMI; at most ${MAX_CHECKS_PER_AMI} fit in a Step Functions execution's 25,000-event history (raise pollIntervalSeconds or lower waitDeadlineMinutes)`,
+    );
+  }
   return result.data;
 }
+
+/** About 9 history events per check: 2,500 checks stay under Step Functions' 25,000 events. */
+export const MAX_CHECKS_PER_AMI = 2_500;
 
 /**
  * Collects settings from the file named by `settingsFile` (if any) and from context values whose

@@ -10,6 +10,7 @@ import {
 import { join, resolve } from 'node:path';
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { AmiAvailableV1 } from '../../events/ami-available.v1';
+import { parseSettings } from '../settings';
 import { startApiGateway } from './api-gateway';
 import { defaultFixture } from './default-fixture';
 import { createEc2Service, type Ec2Fixture, type Ec2Service, type ThrottlingOptions } from './ec2';
@@ -105,7 +106,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     deadLetters: join(stateDir, 'dead-letters.jsonl'),
   };
 
-  const template = readLocalTemplate(synthesizeTemplate(STACK_NAME, options.settings), {
+  // Waits are shortened locally, so the wall-clock deadline of a pending AMI is shortened with
+  // them (360 minutes polled every 60 s become 6 minutes polled every second).
+  const waitScale = options.waitScale ?? 1 / 60;
+  const deployed = parseSettings(options.settings ?? {});
+  const settings = {
+    ...options.settings,
+    waitDeadlineMinutes: Math.max(1, Math.ceil(deployed.waitDeadlineMinutes * waitScale)),
+  };
+  const template = readLocalTemplate(synthesizeTemplate(STACK_NAME, settings), {
     region: LOCAL_REGION,
     accountId: LOCAL_ACCOUNT_ID,
     stackName: STACK_NAME,
@@ -180,7 +189,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   const endpointHolder: { url?: string } = {};
   const stepFunctions = createStepFunctions({
-    waitScale: options.waitScale ?? 1 / 60,
+    waitScale,
     stateFile: paths.executions,
     runningAtRestart: 'rerun',
     taskHandlers: {

@@ -19,6 +19,17 @@ describe('settings', () => {
     });
   });
 
+  it('should refuse a deadline with more checks than one execution history can hold', () => {
+    expect(() =>
+      parseSettings({ waitDeadlineMinutes: 7 * 24 * 60, pollIntervalSeconds: 60 }),
+    ).toThrow(
+      /waitDeadlineMinutes ÷ pollIntervalSeconds allows 10080 checks of one AMI; at most 2500/,
+    );
+    expect(
+      parseSettings({ waitDeadlineMinutes: 7 * 24 * 60, pollIntervalSeconds: 300 }),
+    ).toMatchObject({ waitDeadlineMinutes: 10080, pollIntervalSeconds: 300 });
+  });
+
   it('should accept command-line context strings for numbers, booleans and lists', () => {
     const settings = parseSettings({
       retentionDays: '30',
