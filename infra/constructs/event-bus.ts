@@ -41,6 +41,8 @@ export class AmiEventBus extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.bus = new events.EventBus(this, 'Bus', {
+      // A name people can type (`--event-bus-name AmiLifecycle`); one bus per stack.
+      eventBusName: Stack.of(this).stackName,
       description:
         'ami-lifecycle: AmiRequested in; AmiCreated, AmiAvailable, AmiFailed, AmiPurged out',
     });
