@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeIssues } from '../events/issues';
 import * as z from '../events/zod';
+import { isKnownTimeZone } from '../services/shared/time-zone';
 
 /**
  * Deployment settings. Each comes from CDK context (`-c retentionDays=30`, or `context` in
@@ -85,15 +86,6 @@ function parseJsonOr(value: string): unknown {
 }
 
 const accountId = z.string().check(z.regex(/^\d{12}$/, { error: 'must be a 12-digit account id' }));
-
-function isKnownTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The retention periods CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = [

@@ -1,17 +1,9 @@
 import * as z from '../../events/zod';
 import { env, parseConfig } from '../shared/config';
+import { isKnownTimeZone } from '../shared/time-zone';
 
 /** Step Functions state machine ARN; the creator derives execution ARNs from it. */
 const STATE_MACHINE_ARN = /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
-
-function isKnownTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const creatorConfigSchema = z.object({
   EVENT_BUS_NAME: env.required(),
