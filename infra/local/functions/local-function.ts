@@ -111,14 +111,12 @@ export class LocalFunction {
       stdout: true,
       stderr: true,
     });
+    // Written chunk by chunk rather than piped: every environment shares one log stream, and a
+    // pipe per environment would pile listeners onto it.
     const logs = this.options.logs;
-    if (logs) {
-      worker.stdout.pipe(logs, { end: false });
-      worker.stderr.pipe(logs, { end: false });
-    } else {
-      worker.stdout.resume();
-      worker.stderr.resume();
-    }
+    const write = (chunk: Buffer) => logs?.write(chunk);
+    worker.stdout.on('data', write);
+    worker.stderr.on('data', write);
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (message: { ready?: boolean }) => {
         if (message.ready) {
