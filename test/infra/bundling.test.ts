@@ -35,6 +35,16 @@ describe('function bundles', () => {
         code.startsWith("import { createRequire as __createRequire } from 'node:module';"),
       ).toBe(true);
       expect(code).toMatch(/export\s*\{[^}]*handler/);
+      // Only the environment link of the SDK's credential chain, as Lambda provides credentials.
+      const { sources } = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as {
+        sources: string[];
+      };
+      expect(
+        sources.some((source) => source.includes('services/shared/lambda-credentials.ts')),
+      ).toBe(true);
+      expect(
+        sources.filter((source) => /credential-provider-(node|ini|sso|process)\//.test(source)),
+      ).toEqual([]);
     }
   }, 120_000);
 });
