@@ -83,6 +83,7 @@ ami-lifecycle is running locally.
   API          POST ${cloud.createAmiUrl}
   AWS endpoint ${cloud.awsEndpoint}  (EC2, EventBridge, Step Functions; region ${cloud.region})
   Event bus    ${cloud.eventBusName}
+  Watcher      ${cloud.template.stateMachine.arn}
   Webhooks     ${cloud.sink ? `${cloud.sink.url} (built-in sink; GET it to list them)` : webhookUrl}
   State        ${values['state-dir']}/  (events.jsonl, dead-letters.jsonl, logs/)
 
