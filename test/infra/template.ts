@@ -1,5 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { resolveValue } from '../../infra/local/template/intrinsics';
 
 export type CfnTemplate = {
   Resources: Record<string, CfnResourceJson>;
@@ -34,39 +35,17 @@ export function resourcesWithMetadata(
 }
 
 /**
- * Resolves the intrinsic functions the template uses (Ref, Fn::GetAtt, Fn::Join, Fn::Select,
- * Fn::Split) the way a deployment would, with made-up names for the resources.
+ * Resolves the intrinsic functions the template uses the way a deployment would, with made-up
+ * names for the resources (the same resolver the local cloud uses).
  */
 export function resolveIntrinsics(value: unknown, refs: (logicalId: string) => string): unknown {
-  if (Array.isArray(value)) return value.map((item) => resolveIntrinsics(item, refs));
-  if (typeof value !== 'object' || value === null) return value;
-  const entries = Object.entries(value);
-  const [first] = entries;
-  if (entries.length === 1 && first !== undefined) {
-    const [fn, args] = first;
-    const resolved = () => resolveIntrinsics(args, refs);
-    switch (fn) {
-      case 'Ref':
-        return refs(String(args));
-      case 'Fn::GetAtt': {
-        const [logicalId, attribute] = args as [string, string];
-        return refs(`${logicalId}.${attribute}`);
-      }
-      case 'Fn::Join': {
-        const [separator, parts] = resolved() as [string, string[]];
-        return parts.join(separator);
-      }
-      case 'Fn::Select': {
-        const [index, list] = resolved() as [number, string[]];
-        return list[index];
-      }
-      case 'Fn::Split': {
-        const [separator, text] = resolved() as [string, string];
-        return text.split(separator);
-      }
-    }
-  }
-  return Object.fromEntries(entries.map(([key, item]) => [key, resolveIntrinsics(item, refs)]));
+  return resolveValue(value, {
+    region: TEST_REGION,
+    accountId: TEST_ACCOUNT,
+    stackName: 'AmiLifecycle',
+    ref: refs,
+    attribute: (logicalId, attribute) => refs(`${logicalId}.${attribute}`),
+  });
 }
 
 export const TEST_ACCOUNT = '111122223333';
