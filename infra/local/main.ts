@@ -1,5 +1,6 @@
 // `npm start`: the whole system on this machine, no AWS account needed.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeIssues } from '../../events/issues';
 import type * as z from '../../events/zod';
@@ -18,6 +19,7 @@ const USAGE = `Usage: npm start -- [options]
   --poll-seconds N      the watcher's 60 s poll, locally (default 1)
   --subscribe URL       POST every AmiAvailable event (full EventBridge envelope) to URL; repeatable
   --no-throttling       turn EC2's token-bucket throttling off
+  --rate-scale N        multiply EC2's bucket refill rates (default 1: AWS's own)
   --help
 
 Environment: WEBHOOK_URL and WEBHOOK_FORMAT send notifications there instead of the built-in sink.`;
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     'poll-seconds': { type: 'string', default: '1' },
     subscribe: { type: 'string', multiple: true, default: [] },
     'no-throttling': { type: 'boolean', default: false },
+    'rate-scale': { type: 'string', default: '1' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -59,6 +62,14 @@ function readFixture(path: string) {
   return parsed.data;
 }
 
+// A fixture describes where to start; saved state would silently win over it.
+if (values.fixture && !values.reset && existsSync(join(values['state-dir'], 'ec2.json'))) {
+  console.error(
+    `${values['state-dir']}/ holds saved state; add --reset to start from ${values.fixture} instead`,
+  );
+  process.exit(2);
+}
+
 const webhookUrl = process.env.WEBHOOK_URL;
 const colour = process.stdout.isTTY;
 const cloud = await startLocalCloud({
@@ -70,7 +81,9 @@ const cloud = await startLocalCloud({
   waitScale: number('poll-seconds', values['poll-seconds'], 0) / 60,
   subscribers: values.subscribe,
   ...(values.fixture ? { fixture: readFixture(values.fixture) } : {}),
-  ...(values['no-throttling'] ? { throttling: false as const } : {}),
+  throttling: values['no-throttling']
+    ? false
+    : { rateScale: number('rate-scale', values['rate-scale'], 0.001) },
   ...(webhookUrl
     ? { webhook: { url: webhookUrl, format: process.env.WEBHOOK_FORMAT ?? 'jandi' } }
     : {}),
