@@ -54,7 +54,14 @@ const number = (name: string, value: string, min: number): number => {
 };
 
 function readFixture(path: string) {
-  const parsed = ec2FixtureSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    console.error(`${path}: not a readable JSON file (${(error as Error).message})`);
+    process.exit(2);
+  }
+  const parsed = ec2FixtureSchema.safeParse(json);
   if (!parsed.success) {
     console.error(`${path}: ${describeIssues(parsed.error as z.core.$ZodError)}`);
     process.exit(2);
