@@ -6,7 +6,7 @@ import { type SentRequest, sendBurst } from './send-burst';
 import { type BusEvent, terminalEvents, terminalKey } from './terminal-events';
 
 /** Requests in the burst; quick mode sends fewer so the whole bench stays under two minutes. */
-const REQUESTS = { quick: 200, full: 1_000 } as const;
+const REQUESTS = { quick: 100, full: 1_000 } as const;
 /** Requests in flight at once: a fleet of pipelines, not one client. */
 const CONCURRENCY = 50;
 /** The local cloud's AMI bake, and the watcher's 60 s poll scaled to 0.2 s. */
