@@ -268,7 +268,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     name: template.stateMachine.name,
     definition: template.stateMachine.definition as never,
   });
-  const schedules = startSchedules(template, functions, bus, timeline);
+  const schedules = startSchedules(template, bus, timeline);
 
   const apiFunctions = new Map(template.functions.map((spec) => [spec.logicalId, spec.arn]));
   const gateway = await startApiGateway({
@@ -359,15 +359,28 @@ async function describeImagesTask(endpoint: string, input: unknown): Promise<unk
   }
 }
 
-/** Fires the template's scheduled rules (e.g. the janitor's daily sweep) with a Scheduled Event. */
+/**
+ * Runs the template's scheduled rules (e.g. the janitor's daily sweep). Each becomes a rule on the
+ * default bus matching its own Scheduled Event, so its targets get the bus's retries and dead
+ * letters, exactly as EventBridge delivers a schedule.
+ */
 function startSchedules(
   template: LocalTemplate,
-  functions: Map<string, { spec: LocalFunctionSpec; instance?: LocalFunction }>,
   bus: EventBus,
   timeline: Timeline,
 ): { current?: NodeJS.Timeout }[] {
   return template.rules.flatMap((rule) => {
     if (!rule.scheduleExpression) return [];
+    const ruleArn = template.arnOf(rule.logicalId);
+    bus.putRule({
+      name: rule.name,
+      eventPattern: {
+        source: ['aws.events'],
+        'detail-type': ['Scheduled Event'],
+        resources: [ruleArn],
+      },
+      targets: rule.targets,
+    });
     const timer: { current?: NodeJS.Timeout } = {};
     const arm = (after: Date) => {
       const next = nextScheduledRun(rule.scheduleExpression ?? '', after);
@@ -378,11 +391,15 @@ function startSchedules(
       timeline({ kind: 'schedule', text: `${rule.name} next runs at ${next.toISOString()}` });
       timer.current = setTimeout(
         () => {
-          const event = scheduledEvent(rule.name, next);
-          for (const target of rule.targets) {
-            const fn = functions.get(target.arn)?.instance;
-            if (fn) void fn.invoke(event).catch(() => undefined);
-          }
+          bus.putEvents([
+            {
+              Source: 'aws.events',
+              DetailType: 'Scheduled Event',
+              Detail: '{}',
+              Resources: [ruleArn],
+              Time: next,
+            },
+          ]);
           timeline({ kind: 'schedule', text: `${rule.name} fired` });
           arm(next);
         },
@@ -391,23 +408,8 @@ function startSchedules(
       timer.current.unref();
     };
     arm(new Date());
-    void bus;
     return [timer];
   });
-}
-
-function scheduledEvent(ruleName: string, time: Date) {
-  return {
-    version: '0',
-    id: crypto.randomUUID(),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: LOCAL_ACCOUNT_ID,
-    time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: LOCAL_REGION,
-    resources: [`arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:rule/${ruleName}`],
-    detail: {},
-  };
 }
 
 /**
