@@ -529,7 +529,9 @@ describe('the aws CLI', () => {
   const hasCli = spawnSync('aws', ['--version']).status === 0;
 
   it.skipIf(!hasCli)(
-    'should put events with `aws events put-events --endpoint-url` (skipped: no `aws` CLI installed)',
+    hasCli
+      ? 'should put events with `aws events put-events --endpoint-url`'
+      : 'SKIPPED: no `aws` CLI on PATH to put events with `aws events put-events --endpoint-url`',
     async () => {
       const invoker = recordingInvoker();
       const { bus, endpoint } = await start({ invokeTarget: invoker.invokeTarget });
