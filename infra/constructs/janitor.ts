@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -79,6 +79,25 @@ export class Janitor extends Construct {
         resources: [ec2ResourceArns(this, 'snapshot')],
         conditions: deployTagged,
       }),
+    );
+    // A launch template may name its AMI as `resolve:ssm:<parameter>`; the janitor resolves those
+    // aliases (ResolveAlias) so an AMI still launched that way is never taken for unused.
+    const ssmParameters = Stack.of(this).formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: '*',
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ResolveLaunchTemplateImageAliases',
+        actions: ['ssm:GetParameters'],
+        resources: [ssmParameters],
+      }),
+    );
+    acknowledgeWildcardResources(
+      this,
+      [ssmParameters],
+      'Launch templates may name their AMI through any Systems Manager parameter; DescribeLaunchTemplateVersions with ResolveAlias reads them to learn which AMIs are in use.',
     );
     props.bus.grantPutEventsTo(role);
     acknowledgeWildcardResources(

@@ -450,6 +450,15 @@ describe('least privilege', () => {
     expect(actionsOf(statements)).not.toContain('ec2:CreateImage');
   });
 
+  it('should let the janitor resolve launch templates whose AMI is a Systems Manager parameter', () => {
+    expect(roleStatements('janitor')).toContainEqual(
+      expect.objectContaining({
+        Action: 'ssm:GetParameters',
+        Resource: 'arn:aws:ssm:ap-northeast-2:111122223333:parameter/*',
+      }),
+    );
+  });
+
   it('should let the notifier read the webhook secret and nothing else in Secrets Manager', () => {
     const statements = roleStatements('notifier');
     const secrets = statements.filter((s) => String(s.Action).startsWith('secretsmanager:'));
