@@ -70,7 +70,8 @@ export class Api extends Construct {
       type: apigateway.ResponseType.BAD_REQUEST_BODY,
       templates: {
         'application/json':
-          '{"message": "The body must be a JSON object: $context.error.validationErrorString"}',
+          // The same shape as the function's own 400 answers, so clients read one format.
+          '{"message": "Invalid request", "errors": [{"field": "body", "message": "must be a JSON object: $context.error.validationErrorString"}]}',
       },
     });
     const createAmi = this.restApi.root.addResource('create-ami');
