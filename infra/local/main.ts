@@ -95,6 +95,13 @@ const cloud = await startLocalCloud({
     ? { webhook: { url: webhookUrl, format: process.env.WEBHOOK_FORMAT ?? 'jandi' } }
     : {}),
   timeline: (entry) => console.log(formatTimelineEntry({ ...entry, at: new Date() }, colour)),
+}).catch((error: NodeJS.ErrnoException) => {
+  // A taken port is the usual first-run problem: say which option moves it.
+  if (error.code === 'EADDRINUSE') {
+    console.error(`${error.message}: pass --api-port or --aws-port to use other ports`);
+    process.exit(2);
+  }
+  throw error;
 });
 
 console.log(`
