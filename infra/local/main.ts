@@ -85,7 +85,7 @@ const cloud = await startLocalCloud({
   awsPort: number('aws-port', values['aws-port'], 0),
   stateDir: values['state-dir'],
   bakeMs: number('bake-seconds', values['bake-seconds'], 0) * 1000,
-  waitScale: number('poll-seconds', values['poll-seconds'], 0) / 60,
+  waitScale: number('poll-seconds', values['poll-seconds'], 0.1) / 60,
   subscribers: values.subscribe,
   ...(values.fixture ? { fixture: readFixture(values.fixture) } : {}),
   throttling: values['no-throttling']
