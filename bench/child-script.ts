@@ -1,8 +1,10 @@
 import { build } from 'esbuild';
+import { ESM_REQUIRE_BANNER } from '../infra/constructs/service-function';
 
 /**
  * Bundles a child-process script (a `.ts` under bench/) into one `.mjs` file that a plain Node.js
- * binary runs: no TypeScript loader in the measured process.
+ * binary runs: no TypeScript loader in the measured process. The AWS SDK goes inside, as in the
+ * deployed functions, with the same `require` banner their CommonJS parts need.
  */
 export async function buildChildScript(entry: string, outfile: string): Promise<void> {
   await build({
@@ -13,5 +15,6 @@ export async function buildChildScript(entry: string, outfile: string): Promise<
     format: 'esm',
     target: 'node24',
     logLevel: 'silent',
+    banner: { js: ESM_REQUIRE_BANNER },
   });
 }

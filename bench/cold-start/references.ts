@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { ESM_REQUIRE_BANNER } from '../../infra/constructs/service-function';
 import type { SynthesizedFunction } from '../synthesized-app';
 
 export type ReferenceKind = 'floor' | 'naive';
@@ -13,10 +14,6 @@ export interface ReferenceBundle {
 }
 
 const HANDLERS_DIR = join(import.meta.dirname, 'reference-handlers');
-
-/** The banner `infra/constructs/service-function.ts` gives every bundle. */
-const CDK_BANNER =
-  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 /**
  * Builds the floor and the naive version of one function with the options CDK's NodejsFunction
@@ -55,7 +52,7 @@ export async function buildReferences(
       minify: true,
       sourcemap: true,
       mainFields: ['module', 'main'],
-      banner: { js: CDK_BANNER },
+      banner: { js: ESM_REQUIRE_BANNER },
       external,
       logLevel: 'silent',
     });

@@ -4,9 +4,9 @@ import { createEc2Service } from '../../infra/local/ec2';
 import { startLocalEndpoint } from '../../infra/local/endpoint';
 import { type Benchmark, budget } from '../benchmark';
 import { runNode } from '../child-process';
+import { buildChildScript } from '../child-script';
 import { round } from '../stats';
 import { busStub } from './bus-stub';
-import { buildDriver } from './driver-build';
 import { janitorFixture, SCALE } from './fixture';
 import { checkPurge } from './purge-check';
 import type { PurgeRunRecord } from './purge-result';
@@ -43,7 +43,7 @@ export const janitorAtScale: Benchmark = {
     const dir = join(context.workDir, 'janitor-at-scale');
     await mkdir(dir, { recursive: true });
     const driver = join(dir, 'purge-driver.mjs');
-    await buildDriver(join(import.meta.dirname, 'purge-driver.ts'), driver);
+    await buildChildScript(join(import.meta.dirname, 'purge-driver.ts'), driver);
 
     const world = janitorFixture(Date.now());
     // Only refill rates are scaled: the run is AWS's with the clock sped up, bucket sizes as on AWS.

@@ -15,6 +15,9 @@ export const SERVICE_NAMES = ['api', 'creator', 'notifier', 'janitor'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
+/** Some dependencies still call require(); ESM output has none unless it is created. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 const CREDENTIAL_CHAIN = '@aws-sdk/credential-provider-node';
 const LAMBDA_CREDENTIALS = join(PROJECT_ROOT, 'services', 'shared', 'lambda-credentials.ts');
 
@@ -102,9 +105,7 @@ export class ServiceFunction extends Construct {
         externalModules: [],
         // Lambda's credentials are always in the environment: load only that link of the chain.
         esbuildArgs: { [`--alias:${CREDENTIAL_CHAIN}`]: LAMBDA_CREDENTIALS },
-        // Some dependencies still call require(); ESM output has none unless it is created.
-        banner:
-          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        banner: ESM_REQUIRE_BANNER,
       },
       ...(this.deadLetterQueue && {
         retryAttempts: ASYNC_RETRY_ATTEMPTS,
