@@ -1,20 +1,10 @@
-import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
-import type { Clock } from '../shared/clock';
-import { type Logger, METRIC, type Metrics, MetricUnit } from '../shared/observability';
-import type { JanitorConfig } from './config';
+import { METRIC, type Metrics, MetricUnit } from '../shared/observability';
 import { toPurgeRequest } from './purge-request';
-import { type PurgeRunResult, runPurge } from './purge-run';
-import type { Timer } from './token-bucket';
+import { type PurgeDeps, type PurgeRunResult, runPurge } from './purge-run';
 
-export interface JanitorDeps {
-  readonly ec2: EC2Client;
-  readonly eventBridge: EventBridgeClient;
-  readonly config: JanitorConfig;
-  readonly clock: Clock;
-  readonly timer: Timer;
-  readonly logger: Logger;
+/** What a purge needs, less what each invocation supplies, plus the metrics it publishes. */
+export interface JanitorDeps extends Omit<PurgeDeps, 'remainingTimeMs' | 'publishOptions'> {
   readonly metrics: Pick<Metrics, 'addMetric' | 'publishStoredMetrics'>;
 }
 
