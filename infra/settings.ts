@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeIssues } from '../events/issues';
 import * as z from '../events/zod';
+import { DEFAULT_WEBHOOK_FORMAT, WEBHOOK_FORMATS } from '../services/notifier/webhook-target';
 import { isKnownTimeZone } from '../services/shared/time-zone';
 
 /**
@@ -144,6 +145,11 @@ export const settingsSchema = z.object({
       .check(
         z.regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, { error: 'must be a Secrets Manager secret name' }),
       ),
+  ),
+  /** The format of webhook targets in the secret that name none (jandi, as the seed). */
+  webhookFormat: z._default(
+    z.enum(WEBHOOK_FORMATS, { error: `must be one of ${WEBHOOK_FORMATS.join(', ')}` }),
+    DEFAULT_WEBHOOK_FORMAT,
   ),
   /** Per-request timeout and total retry budget of one webhook delivery. */
   webhookTimeoutMs: integer(5_000, 100, 60_000),

@@ -59,6 +59,7 @@ export class AmiLifecycleStack extends Stack {
     const notifier = new Notifier(this, 'Notifier', {
       bus,
       webhookSecretName: settings.webhookSecretName,
+      webhookFormat: settings.webhookFormat,
       webhookTimeoutMs: settings.webhookTimeoutMs,
       webhookRetryBudgetMs: settings.webhookRetryBudgetMs,
       logRetention,

@@ -13,6 +13,7 @@ export interface NotifierProps {
   readonly bus: events.IEventBus;
   /** An existing secret; absent, the stack creates one holding no targets (`[]`). */
   readonly webhookSecretName?: string;
+  readonly webhookFormat: string;
   readonly webhookTimeoutMs: number;
   readonly webhookRetryBudgetMs: number;
   readonly logRetention: logs.RetentionDays;
@@ -39,6 +40,7 @@ export class Notifier extends Construct {
       description: 'ami-lifecycle: AmiAvailable/AmiFailed/AmiPurged → webhooks',
       environment: {
         WEBHOOK_SECRET_ARN: this.webhookSecret.secretArn,
+        WEBHOOK_FORMAT: props.webhookFormat,
         WEBHOOK_TIMEOUT_MS: String(props.webhookTimeoutMs),
         WEBHOOK_RETRY_BUDGET_MS: String(props.webhookRetryBudgetMs),
       },

@@ -46,6 +46,24 @@ describe('parseNotifierConfig', () => {
     expect(parseNotifierConfig({ WEBHOOK_SECRET_ARN: arn }).targets).toEqual({
       kind: 'secret',
       secretArn: arn,
+      defaultFormat: 'jandi',
+    });
+    expect(
+      parseNotifierConfig({ WEBHOOK_SECRET_ARN: arn, WEBHOOK_FORMAT: 'teams' }).targets,
+    ).toMatchObject({ kind: 'secret', defaultFormat: 'teams' });
+  });
+
+  it('should give WEBHOOK_TARGETS entries without a format the WEBHOOK_FORMAT', () => {
+    const targets = [{ url: URL }, { url: URL, format: 'json' }];
+    expect(
+      parseNotifierConfig({ WEBHOOK_TARGETS: JSON.stringify(targets), WEBHOOK_FORMAT: 'slack' })
+        .targets,
+    ).toEqual({
+      kind: 'environment',
+      targets: [
+        { url: URL, format: 'slack' },
+        { url: URL, format: 'json' },
+      ],
     });
   });
 
@@ -63,7 +81,10 @@ describe('parseNotifierConfig', () => {
       { WEBHOOK_URL: URL, WEBHOOK_SIGNING_SECRET: 'short' },
       /WEBHOOK_SIGNING_SECRET: must be at least 16/,
     ],
-    [{ WEBHOOK_TARGETS: '[]', WEBHOOK_FORMAT: 'slack' }, /WEBHOOK_FORMAT only appl/],
+    [
+      { WEBHOOK_TARGETS: '[]', WEBHOOK_SIGNING_SECRET: 'whsec-0123456789abcdef' },
+      /WEBHOOK_SIGNING_SECRET only applies with WEBHOOK_URL/,
+    ],
     [{ WEBHOOK_TARGETS: `[{"url": "${URL}"` }, /WEBHOOK_TARGETS: is not valid JSON/],
     [{ WEBHOOK_TARGETS: '[]' }, /WEBHOOK_TARGETS: \(root\): must list at least one target/],
     [

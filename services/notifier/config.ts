@@ -2,8 +2,10 @@ import * as z from '../../events/zod';
 import { ConfigurationError, env, parseConfig } from '../shared/config';
 import type { DeliveryPolicy } from './deliver-webhook';
 import {
+  DEFAULT_WEBHOOK_FORMAT,
   parseWebhookTargets,
   signingSecretSchema,
+  type WebhookFormat,
   type WebhookTarget,
   webhookFormatSchema,
   webhookUrlSchema,
@@ -12,7 +14,7 @@ import {
 /** Where the webhook targets come from: the environment, or a Secrets Manager secret. */
 export type TargetSource =
   | { readonly kind: 'environment'; readonly targets: readonly WebhookTarget[] }
-  | { readonly kind: 'secret'; readonly secretArn: string };
+  | { readonly kind: 'secret'; readonly secretArn: string; readonly defaultFormat: WebhookFormat };
 
 export interface NotifierConfig {
   readonly targets: TargetSource;
@@ -55,25 +57,20 @@ export function parseNotifierConfig(
     retryBudgetMs: config.WEBHOOK_RETRY_BUDGET_MS,
   };
 
-  const onlyWithUrl = (['WEBHOOK_FORMAT', 'WEBHOOK_SIGNING_SECRET'] as const).filter(
-    (name) => config[name] !== undefined,
-  );
-  if (config.WEBHOOK_URL === undefined && onlyWithUrl.length > 0) {
+  if (config.WEBHOOK_URL === undefined && config.WEBHOOK_SIGNING_SECRET !== undefined) {
     throw new ConfigurationError(
-      `notifier: invalid configuration: ${onlyWithUrl.join(' and ')} only apply with WEBHOOK_URL; give format and secret in each target instead`,
+      'notifier: invalid configuration: WEBHOOK_SIGNING_SECRET only applies with WEBHOOK_URL; give the secret in each target instead',
     );
   }
+  // With a list of targets, WEBHOOK_FORMAT is the format of those that name none.
+  const format = config.WEBHOOK_FORMAT ?? DEFAULT_WEBHOOK_FORMAT;
 
   // Each source is built only once it is known to be the only one, so a second, broken source is
   // reported as "several are set" rather than by its own parse error.
   const sources: { variable: (typeof TARGET_VARIABLES)[number]; build: () => TargetSource }[] = [];
   const { WEBHOOK_URL: url, WEBHOOK_TARGETS: list, WEBHOOK_SECRET_ARN: secretArn } = config;
   if (url !== undefined) {
-    const target = {
-      url,
-      format: config.WEBHOOK_FORMAT ?? 'jandi',
-      secret: config.WEBHOOK_SIGNING_SECRET,
-    };
+    const target = { url, format, secret: config.WEBHOOK_SIGNING_SECRET };
     sources.push({
       variable: 'WEBHOOK_URL',
       build: () => ({ kind: 'environment', targets: [target] }),
@@ -84,12 +81,19 @@ export function parseNotifierConfig(
       variable: 'WEBHOOK_TARGETS',
       build: () => ({
         kind: 'environment',
-        targets: parseWebhookTargets(list, 'notifier: invalid configuration: WEBHOOK_TARGETS'),
+        targets: parseWebhookTargets(
+          list,
+          'notifier: invalid configuration: WEBHOOK_TARGETS',
+          format,
+        ),
       }),
     });
   }
   if (secretArn !== undefined) {
-    sources.push({ variable: 'WEBHOOK_SECRET_ARN', build: () => ({ kind: 'secret', secretArn }) });
+    sources.push({
+      variable: 'WEBHOOK_SECRET_ARN',
+      build: () => ({ kind: 'secret', secretArn, defaultFormat: format }),
+    });
   }
 
   const [only, ...others] = sources;

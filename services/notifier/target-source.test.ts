@@ -28,7 +28,10 @@ describe('loadWebhookTargets from a secret', () => {
     });
     const readSecret = cachedSecretReader(new SecretsManagerClient({ region: 'ap-northeast-2' }));
     // Act
-    const targets = await loadWebhookTargets({ kind: 'secret', secretArn: ARN }, readSecret);
+    const targets = await loadWebhookTargets(
+      { kind: 'secret', secretArn: ARN, defaultFormat: 'jandi' },
+      readSecret,
+    );
     // Assess
     expect(targets).toEqual([
       { url: SLACK, format: 'slack', events: ['AmiFailed'] },
@@ -41,7 +44,7 @@ describe('loadWebhookTargets from a secret', () => {
       SecretString: JSON.stringify({ url: SLACK, format: 'slack' }),
     });
     const readSecret = cachedSecretReader(new SecretsManagerClient({ region: 'ap-northeast-2' }));
-    const source = { kind: 'secret', secretArn: ARN } as const;
+    const source = { kind: 'secret', secretArn: ARN, defaultFormat: 'jandi' } as const;
     expect(await loadWebhookTargets(source, readSecret)).toEqual([{ url: SLACK, format: 'slack' }]);
     await loadWebhookTargets(source, readSecret);
     expect(secretsManager).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
@@ -60,9 +63,10 @@ describe('loadWebhookTargets from a secret', () => {
     async (_name, value, message) => {
       secretsManager.on(GetSecretValueCommand).resolves({ SecretString: value });
       const readSecret = cachedSecretReader(new SecretsManagerClient({ region: 'ap-northeast-2' }));
-      const error = await loadWebhookTargets({ kind: 'secret', secretArn: ARN }, readSecret).catch(
-        (caught: unknown) => caught,
-      );
+      const error = await loadWebhookTargets(
+        { kind: 'secret', secretArn: ARN, defaultFormat: 'jandi' },
+        readSecret,
+      ).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ConfigurationError);
       expect(String(error)).toMatch(message);
       expect(String(error)).toContain(ARN);
@@ -70,11 +74,23 @@ describe('loadWebhookTargets from a secret', () => {
     },
   );
 
+  it('should give targets that name no format the configured default format', async () => {
+    secretsManager.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify([{ url: SLACK }, { url: SLACK, format: 'discord' }]),
+    });
+    const readSecret = cachedSecretReader(new SecretsManagerClient({ region: 'ap-northeast-2' }));
+    const targets = await loadWebhookTargets(
+      { kind: 'secret', secretArn: ARN, defaultFormat: 'slack' },
+      readSecret,
+    );
+    expect(targets.map((target) => target.format)).toEqual(['slack', 'discord']);
+  });
+
   it('should fail when the secret holds binary data only', async () => {
     secretsManager.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1, 2]) });
     const readSecret = cachedSecretReader(new SecretsManagerClient({ region: 'ap-northeast-2' }));
     await expect(
-      loadWebhookTargets({ kind: 'secret', secretArn: ARN }, readSecret),
+      loadWebhookTargets({ kind: 'secret', secretArn: ARN, defaultFormat: 'jandi' }, readSecret),
     ).rejects.toThrow(/has no SecretString/);
   });
 
@@ -84,7 +100,7 @@ describe('loadWebhookTargets from a secret', () => {
       .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
     const readSecret = cachedSecretReader(new SecretsManagerClient({ region: 'ap-northeast-2' }));
     await expect(
-      loadWebhookTargets({ kind: 'secret', secretArn: ARN }, readSecret),
+      loadWebhookTargets({ kind: 'secret', secretArn: ARN, defaultFormat: 'jandi' }, readSecret),
     ).rejects.toThrow();
   });
 });

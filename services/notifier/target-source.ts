@@ -31,5 +31,9 @@ export async function loadWebhookTargets(
       `notifier: the secret ${source.secretArn} (WEBHOOK_SECRET_ARN) has no SecretString`,
     );
   }
-  return parseWebhookTargets(text, `notifier: the secret ${source.secretArn} (WEBHOOK_SECRET_ARN)`);
+  return parseWebhookTargets(
+    text,
+    `notifier: the secret ${source.secretArn} (WEBHOOK_SECRET_ARN)`,
+    source.defaultFormat,
+  );
 }

@@ -15,9 +15,12 @@ export const signingSecretSchema = z
   .string()
   .check(z.minLength(16, { error: 'must be at least 16 characters' }));
 
+/** A target's format, when it names none: JANDI, the seed's. */
+export const DEFAULT_WEBHOOK_FORMAT: WebhookFormat = 'jandi';
+
 export const webhookTargetSchema = z.object({
   url: webhookUrlSchema,
-  format: z._default(webhookFormatSchema, 'jandi'),
+  format: z.optional(webhookFormatSchema),
   /** Signs every delivery to this target (HMAC-SHA256); see README. */
   secret: z.optional(signingSecretSchema),
   /** Only these detail-types go to the target; all of them when absent. */
@@ -28,7 +31,9 @@ export const webhookTargetSchema = z.object({
   ),
 });
 
-export type WebhookTarget = z.output<typeof webhookTargetSchema>;
+export type WebhookTarget = z.output<typeof webhookTargetSchema> & {
+  readonly format: WebhookFormat;
+};
 
 /** A bounded list keeps one invocation's fan-out (and its time budget) predictable. */
 export const MAX_WEBHOOK_TARGETS = 20;
@@ -41,11 +46,16 @@ const targetListSchema = z
   );
 
 /**
- * Parses a JSON array of targets (or one target object). `origin` names where the text came from
- * (a variable or secret) in the `ConfigurationError`; the text itself never appears in it, because
- * JSON parser messages quote the input and URLs are secrets.
+ * Parses a JSON array of targets (or one target object); a target without a format gets
+ * `defaultFormat`. `origin` names where the text came from (a variable or secret) in the
+ * `ConfigurationError`; the text itself never appears in it, because JSON parser messages quote
+ * the input and URLs are secrets.
  */
-export function parseWebhookTargets(text: string, origin: string): WebhookTarget[] {
+export function parseWebhookTargets(
+  text: string,
+  origin: string,
+  defaultFormat: WebhookFormat = DEFAULT_WEBHOOK_FORMAT,
+): WebhookTarget[] {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -56,7 +66,7 @@ export function parseWebhookTargets(text: string, origin: string): WebhookTarget
   if (!result.success) {
     throw new ConfigurationError(`${origin}: ${describeIssues(result.error)}`);
   }
-  return result.data;
+  return result.data.map((target) => ({ ...target, format: target.format ?? defaultFormat }));
 }
 
 /** Whether a target wants this detail-type. */

@@ -49,6 +49,7 @@ describe('settings', () => {
     [{ retentionDays: 'two weeks' }, /retentionDays: must be a whole number/],
     [{ keepLatest: 0 }, /keepLatest: must be at least 1/],
     [{ apiAuthorization: 'open' }, /apiAuthorization: must be one of iam, api-key, none/],
+    [{ webhookFormat: 'irc' }, /webhookFormat: must be one of jandi, slack, teams, discord, json/],
     [{ subscriberAccounts: '12345' }, /subscriberAccounts\[0\]: must be a 12-digit account id/],
     [{ timeZone: 'Mars/Olympus' }, /timeZone: must be an IANA time zone/],
     [{ janitorSchedule: 'daily' }, /janitorSchedule: must be an EventBridge schedule expression/],

@@ -108,6 +108,7 @@ describe('service functions', () => {
       WEBHOOK_SECRET_ARN: expect.stringMatching(
         /^arn:aws:secretsmanager:.+:secret:NotifierWebhookSecret/,
       ),
+      WEBHOOK_FORMAT: 'jandi',
       WEBHOOK_TIMEOUT_MS: '5000',
       WEBHOOK_RETRY_BUDGET_MS: '20000',
     });
@@ -133,6 +134,7 @@ describe('service functions', () => {
         noReboot: false,
         waitDeadlineMinutes: 90,
         webhookSecretName: 'ops/ami-webhooks',
+        webhookFormat: 'slack',
       }).template,
     );
     expect(environmentOf(custom, 'janitor')).toMatchObject({
@@ -145,9 +147,11 @@ describe('service functions', () => {
       NO_REBOOT: 'false',
       WAIT_DEADLINE_MINUTES: '90',
     });
-    expect(environmentOf(custom, 'notifier').WEBHOOK_SECRET_ARN).toBe(
-      'arn:aws:secretsmanager:ap-northeast-2:111122223333:secret:ops/ami-webhooks',
-    );
+    expect(environmentOf(custom, 'notifier')).toMatchObject({
+      WEBHOOK_SECRET_ARN:
+        'arn:aws:secretsmanager:ap-northeast-2:111122223333:secret:ops/ami-webhooks',
+      WEBHOOK_FORMAT: 'slack',
+    });
   });
 
   it('should take the deadline the creator stamps from the watcher it starts, or be told it', () => {
