@@ -10,6 +10,7 @@ import { METRICS_NAMESPACE } from '../../services/shared/observability';
 import { acknowledge, acknowledgeWildcardResources } from '../nag';
 import { describeResource, TEMPLATE_METADATA } from '../template-metadata';
 import { DeadLetterQueue } from './dead-letter-queue';
+import { treeShakeableSdkAliases } from './tree-shakeable-sdk';
 
 export const SERVICE_NAMES = ['api', 'creator', 'notifier', 'janitor'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -103,8 +104,11 @@ export class ServiceFunction extends Construct {
         mainFields: ['module', 'main'],
         // Bundle the AWS SDK too: the versions tested are the versions deployed.
         externalModules: [],
-        // Lambda's credentials are always in the environment: load only that link of the chain.
-        esbuildArgs: { [`--alias:${CREDENTIAL_CHAIN}`]: LAMBDA_CREDENTIALS },
+        esbuildArgs: {
+          // Lambda's credentials are always in the environment: load only that link of the chain.
+          [`--alias:${CREDENTIAL_CHAIN}`]: LAMBDA_CREDENTIALS,
+          ...treeShakeableSdkAliases(PROJECT_ROOT),
+        },
         banner: ESM_REQUIRE_BANNER,
       },
       ...(this.deadLetterQueue && {

@@ -1,34 +1,100 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AmiRequestedV1 } from '../../events/ami-requested.v1';
+import { defaultFixture } from '../../infra/local/default-fixture';
+import { createEc2Service, type Ec2Service } from '../../infra/local/ec2';
+import { type LocalEndpoint, startLocalEndpoint } from '../../infra/local/endpoint';
+import { createEventBus, type EventBus } from '../../infra/local/events/bus';
+import { createEventsService } from '../../infra/local/events/service';
+import { LocalFunction } from '../../infra/local/functions/local-function';
+import { createSfnService } from '../../infra/local/sfn/service';
+import { createStepFunctions, type StepFunctions } from '../../infra/local/sfn/step-functions';
 import { parseSettings } from '../../infra/settings';
 import { AmiLifecycleStack } from '../../infra/stack';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 import { propertyOf, resourcesWithMetadata, templateJson } from './template';
 
+const ACCOUNT = '123456789012';
+const WATCHER_ARN = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:watcher`;
+
 describe('function bundles', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-bundles-'));
-  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+  const bundles = new Map<string, string>();
+  let ec2: Ec2Service;
+  let bus: EventBus;
+  let stepFunctions: StepFunctions;
+  let endpoint: LocalEndpoint;
+  const started: LocalFunction[] = [];
 
-  it('should bundle each handler into minified ESM with a source map and a working require', () => {
+  beforeAll(async () => {
     const app = new App({ outdir });
     const stack = new AmiLifecycleStack(app, 'AmiLifecycle', { settings: parseSettings({}) });
     app.synth();
-
     const functions = resourcesWithMetadata(
       templateJson(Template.fromStack(stack)),
       'AWS::Lambda::Function',
       TEMPLATE_METADATA.service,
     );
-    expect(functions).toHaveLength(4);
     for (const [, fn] of functions) {
       // The code's S3 key is the asset hash; the cloud assembly keeps the bundle beside it.
       const key = propertyOf<{ S3Key: string }>(fn, 'Code').S3Key;
-      const bundle = join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
-      expect(existsSync(bundle), `${fn.Metadata?.[TEMPLATE_METADATA.service]} bundle`).toBe(true);
+      const service = String(fn.Metadata?.[TEMPLATE_METADATA.service]);
+      bundles.set(service, join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'));
+    }
+
+    // The bundles' AWS calls are answered by the local cloud's emulation, over HTTP.
+    ec2 = createEc2Service({ accountId: ACCOUNT, fixture: defaultFixture(new Date()) });
+    bus = createEventBus({ account: ACCOUNT, busNames: ['bus'] });
+    stepFunctions = createStepFunctions({ taskHandlers: {} });
+    stepFunctions.registerStateMachine({
+      arn: WATCHER_ARN,
+      name: 'watcher',
+      definition: { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } } as never,
+    });
+    endpoint = await startLocalEndpoint({
+      port: 0,
+      services: {
+        ec2,
+        events: createEventsService(bus),
+        sfn: createSfnService(stepFunctions),
+      },
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(started.map((fn) => fn.close()));
+    await endpoint?.close();
+    await stepFunctions?.close();
+    await bus?.close();
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  /** Runs a bundle as Lambda would: its own environment, a fresh module, a context. */
+  function deployed(service: string, environment: Record<string, string>): LocalFunction {
+    const fn = new LocalFunction({
+      functionName: service,
+      entry: bundles.get(service) ?? '',
+      environment: {
+        AWS_ENDPOINT_URL: endpoint.url,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'bundle-test',
+        AWS_SECRET_ACCESS_KEY: 'bundle-test',
+        ...environment,
+      },
+      timeoutSeconds: 60,
+    });
+    started.push(fn);
+    return fn;
+  }
+
+  it('should bundle each handler into minified ESM with a source map and a working require', () => {
+    expect([...bundles.keys()].sort()).toEqual(['api', 'creator', 'janitor', 'notifier']);
+    for (const bundle of bundles.values()) {
+      expect(existsSync(bundle)).toBe(true);
       expect(existsSync(`${bundle}.map`)).toBe(true);
       const code = readFileSync(bundle, 'utf8');
       expect(
@@ -46,5 +112,80 @@ describe('function bundles', () => {
         sources.filter((source) => /credential-provider-(node|ini|sso|process)\//.test(source)),
       ).toEqual([]);
     }
-  }, 120_000);
-});
+  });
+
+  it("should keep only the EC2 schemas the functions reach, not all of EC2's", () => {
+    for (const service of ['creator', 'janitor']) {
+      // With every EC2 schema the bundles weighed about 850 KB.
+      expect(statSync(bundles.get(service) ?? '').size).toBeLessThan(450 * 1024);
+    }
+  });
+
+  it('should make AMIs with the creator bundle exactly as the source does', async () => {
+    // Act
+    const result = await deployed('creator', {
+      EVENT_BUS_NAME: 'bus',
+      STATE_MACHINE_ARN: WATCHER_ARN,
+    }).invoke({
+      version: '0',
+      id: '7c9a1a1e-0000-4000-8000-000000000001',
+      'detail-type': AmiRequestedV1.detailType,
+      source: 'bundle.test',
+      account: ACCOUNT,
+      time: '2025-06-05T12:00:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail: {
+        metadata: { schemaVersion: 1, requestId: 'bundle-creator-1' },
+        data: { instanceNames: ['service-api', 'no-such-name'] },
+      },
+    });
+
+    // Assess
+    expect(result).toMatchObject({
+      created: [{ instanceName: 'service-api', reused: false }],
+      failed: [{ instanceName: 'no-such-name', reason: 'instance-not-found' }],
+    });
+    const image = ec2.state.images.find(
+      (candidate) => candidate.tags['ami-lifecycle:request-id'] === 'bundle-creator-1',
+    );
+    expect(image?.tags).toMatchObject({
+      Reason: 'Deploy',
+      'ami-lifecycle:instance-name': 'service-api',
+    });
+    expect(bus.events().map((event) => event['detail-type'])).toEqual(
+      expect.arrayContaining(['AmiCreated', 'AmiFailed']),
+    );
+  });
+
+  it('should purge with the janitor bundle, reading per-snapshot results', async () => {
+    await deployed('janitor', { EVENT_BUS_NAME: 'bus' }).invoke({
+      version: '0',
+      id: '7c9a1a1e-0000-4000-8000-000000000002',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: ACCOUNT,
+      time: '2025-06-05T03:00:00Z',
+      region: 'us-east-1',
+      resources: [`arn:aws:events:us-east-1:${ACCOUNT}:rule/sweep`],
+      detail: {},
+    });
+
+    const report = bus.events().find((event) => event['detail-type'] === 'AmiPurged');
+    expect(report).toBeDefined();
+    const { purged } = (report?.detail.data ?? { purged: [] }) as {
+      purged: { imageId: string; snapshots: unknown[] }[];
+    };
+    expect(purged.map((image) => image.imageId).sort()).toEqual([
+      'ami-0a0000000000000a1',
+      'ami-0a0000000000000a2',
+      'ami-0a0000000000000a7',
+      'ami-0b0000000000000b1',
+    ]);
+    for (const image of purged) {
+      expect(image.snapshots).toEqual([
+        { snapshotId: expect.stringMatching(/^snap-/), result: 'success' },
+      ]);
+    }
+  });
+}, 240_000);
