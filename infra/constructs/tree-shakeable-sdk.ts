@@ -66,8 +66,14 @@ function writeTreeShakeableCopy(installed: string, copy: string): void {
       writeFileSync(path, withLiteralKeys(readFileSync(path, 'utf8')));
     }
   }
-  rmSync(copy, { recursive: true, force: true });
-  renameSync(building, copy);
+  // Several synths may build the same copy at once (parallel tests): the first rename wins and
+  // the others discard theirs, so a copy in use is never replaced.
+  try {
+    renameSync(building, copy);
+  } catch {
+    rmSync(building, { recursive: true, force: true });
+    if (!existsSync(join(copy, 'package.json'))) throw new Error(`could not write ${copy}`);
+  }
 }
 
 /** Replaces `[_name]:` keys by the string literal `_name` is declared as in the same module. */
