@@ -187,13 +187,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
   }
 
-  const endpointHolder: { url?: string } = {};
+  // The watcher's EC2 calls go over HTTP like a service integration's; the endpoint they need is
+  // started below, with the Step Functions service it serves, so the client is made on first use.
+  let watcherEc2: EC2Client | undefined;
   const stepFunctions = createStepFunctions({
     waitScale,
     stateFile: paths.executions,
     runningAtRestart: 'rerun',
     taskHandlers: {
-      [DESCRIBE_IMAGES]: (input) => describeImagesTask(endpointHolder.url ?? '', input),
+      [DESCRIBE_IMAGES]: (input) => {
+        watcherEc2 ??= new EC2Client({
+          endpoint: endpoint.url,
+          region: LOCAL_REGION,
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        });
+        return describeImagesTask(watcherEc2, input);
+      },
       [PUT_EVENTS]: putEventsTaskHandler(bus),
     },
   });
@@ -208,7 +217,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       local: createInspectionService({ bus, ec2, sink: () => sink, stepFunctions }),
     },
   });
-  endpointHolder.url = endpoint.url;
 
   const webhookEnvironment: Record<string, string> = options.webhook
     ? { WEBHOOK_URL: options.webhook.url, WEBHOOK_FORMAT: options.webhook.format ?? 'jandi' }
@@ -320,6 +328,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       for (const timer of schedules) clearTimeout(timer.current);
       await gateway.close();
       await stepFunctions.close();
+      watcherEc2?.destroy();
       await bus.close();
       await Promise.all([...functions.values()].map((entry) => entry.instance?.close()));
       await endpoint.close();
@@ -339,12 +348,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 const TIMELINE_ARN = 'arn:aws:local:::timeline';
 
 /** Answers the watcher's `ec2:describeImages` task through the local EC2, as the SDK integration does. */
-async function describeImagesTask(endpoint: string, input: unknown): Promise<unknown> {
-  const client = new EC2Client({
-    endpoint,
-    region: LOCAL_REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+async function describeImagesTask(client: EC2Client, input: unknown): Promise<unknown> {
   try {
     const { $metadata: _metadata, ...output } = await client.send(
       new DescribeImagesCommand(input as never),
@@ -354,8 +358,6 @@ async function describeImagesTask(endpoint: string, input: unknown): Promise<unk
     const failure = new Error((error as Error).message);
     failure.name = `Ec2.${(error as Error).name}`;
     throw failure;
-  } finally {
-    client.destroy();
   }
 }
 
