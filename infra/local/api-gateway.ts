@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as z from '../../events/zod';
+import { LOCAL_ACCOUNT_ID } from './account';
 
 export interface ApiRoute {
   readonly stage: string;
@@ -34,6 +35,8 @@ const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
  */
 export async function startApiGateway(options: {
   routes: readonly ApiRoute[];
+  /** The account the caller and the API belong to in request contexts. */
+  accountId?: string;
   port?: number;
   host?: string;
   onRequest?: (line: { method: string; path: string; statusCode: number }) => void;
@@ -41,7 +44,12 @@ export async function startApiGateway(options: {
   const host = options.host ?? '127.0.0.1';
   const server: Server = createServer((request, response) => {
     void readBody(request).then(async (body) => {
-      const { statusCode, headers, payload } = await answer(request, body, options.routes);
+      const { statusCode, headers, payload } = await answer(
+        request,
+        body,
+        options.routes,
+        options.accountId ?? LOCAL_ACCOUNT_ID,
+      );
       response.writeHead(statusCode, headers);
       response.end(payload);
       options.onRequest?.({
@@ -70,6 +78,7 @@ async function answer(
   request: IncomingMessage,
   body: Buffer | undefined,
   routes: readonly ApiRoute[],
+  accountId: string,
 ): Promise<{ statusCode: number; headers: Record<string, string>; payload: string | Buffer }> {
   const json = (statusCode: number, message: string) => ({
     statusCode,
@@ -88,7 +97,7 @@ async function answer(
   if (!route) return json(403, 'Missing Authentication Token');
   let result: unknown;
   try {
-    result = await route.invoke(toProxyEvent(request, url, body, route));
+    result = await route.invoke(toProxyEvent(request, url, body, route, accountId));
   } catch {
     return json(502, 'Internal server error');
   }
@@ -108,6 +117,7 @@ function toProxyEvent(
   url: URL,
   body: Buffer,
   route: ApiRoute,
+  accountId: string,
 ): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
@@ -139,7 +149,7 @@ function toProxyEvent(
     body: body.length === 0 ? null : isBase64Encoded ? body.toString('base64') : text,
     isBase64Encoded,
     requestContext: {
-      accountId: '000000000000',
+      accountId,
       apiId: 'local',
       authorizer: null,
       protocol: `HTTP/${request.httpVersion}`,
@@ -152,7 +162,7 @@ function toProxyEvent(
       resourcePath: route.resourcePath,
       identity: {
         accessKey: null,
-        accountId: '000000000000',
+        accountId,
         apiKey: null,
         apiKeyId: null,
         caller: 'local',
@@ -165,7 +175,7 @@ function toProxyEvent(
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
         user: 'local',
         userAgent: request.headers['user-agent'] ?? null,
-        userArn: 'arn:aws:iam::000000000000:user/local',
+        userArn: `arn:aws:iam::${accountId}:user/local`,
       },
     },
   };

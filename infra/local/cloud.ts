@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { AmiAvailableV1 } from '../../events/ami-available.v1';
 import { parseSettings } from '../settings';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './account';
 import { startApiGateway } from './api-gateway';
 import { defaultFixture } from './default-fixture';
 import { createEc2Service, type Ec2Fixture, type Ec2Service, type ThrottlingOptions } from './ec2';
@@ -82,8 +83,6 @@ export interface LocalCloud {
   stop(): Promise<void>;
 }
 
-export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_ACCOUNT_ID = '123456789012';
 const STACK_NAME = 'AmiLifecycle';
 const DESCRIBE_IMAGES = 'arn:aws:states:::aws-sdk:ec2:describeImages';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
@@ -241,6 +240,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
     entry.instance = new LocalFunction({
       functionName: spec.functionName,
+      functionArn: spec.arn,
       entry: spec.entry,
       environment,
       timeoutSeconds: spec.timeoutSeconds,
@@ -281,6 +281,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const apiFunctions = new Map(template.functions.map((spec) => [spec.logicalId, spec.arn]));
   const gateway = await startApiGateway({
     host,
+    accountId: LOCAL_ACCOUNT_ID,
     port: options.apiPort ?? 3000,
     routes: template.routes.map((route) => ({
       ...route,

@@ -44,7 +44,13 @@ describe('local API Gateway', () => {
       path: '/create-ami',
       body: '{"instance_name_list":["a"]}',
       isBase64Encoded: false,
-      requestContext: { stage: 'prod', resourcePath: '/create-ami', path: '/prod/create-ami' },
+      requestContext: {
+        stage: 'prod',
+        resourcePath: '/create-ami',
+        path: '/prod/create-ami',
+        accountId: '123456789012',
+        identity: { userArn: 'arn:aws:iam::123456789012:user/local' },
+      },
     });
     expect(event?.headers['content-type']).toBe('application/json');
   });

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { tsImport } from 'tsx/esm/api';
 
-const { entry, exportName, functionName, memoryMb } = workerData;
+const { entry, exportName, functionName, functionArn, memoryMb } = workerData;
 const module = await tsImport(entry, import.meta.url);
 const handler = module[exportName];
 if (typeof handler !== 'function') {
@@ -15,7 +15,7 @@ parentPort.on('message', async ({ requestId, event, deadline }) => {
   const context = {
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION}:000000000000:function:${functionName}`,
+    invokedFunctionArn: functionArn,
     memoryLimitInMB: String(memoryMb),
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,

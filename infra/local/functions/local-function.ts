@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../account';
 
 export interface LocalFunctionOptions {
   /** The name Lambda would give it; used in logs and the context object. */
   readonly functionName: string;
+  /** Its ARN, as the context's `invokedFunctionArn`; one in the local account by default. */
+  readonly functionArn?: string;
   /** Absolute path of the handler module (TypeScript source). */
   readonly entry: string;
   readonly exportName?: string;
@@ -104,9 +107,10 @@ export class LocalFunction {
       exportName = 'handler',
       environment,
       memoryMb = 256,
+      functionArn = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${functionName}`,
     } = this.options;
     const worker = new Worker(WORKER_URL, {
-      workerData: { entry, exportName, functionName, memoryMb },
+      workerData: { entry, exportName, functionName, functionArn, memoryMb },
       env: { ...environment },
       stdout: true,
       stderr: true,

@@ -39,11 +39,15 @@ describe('LocalFunction', () => {
     const entry = handlerFile(
       'echo.ts',
       `const greeting: string = process.env.GREETING ?? 'unset';
-       export const handler = async (event: { name: string }, context: { functionName: string; getRemainingTimeInMillis(): number }) =>
-         ({ text: greeting + ' ' + event.name, fn: context.functionName, remaining: context.getRemainingTimeInMillis() });`,
+       export const handler = async (event: { name: string }, context: { functionName: string; invokedFunctionArn: string; getRemainingTimeInMillis(): number }) =>
+         ({ text: greeting + ' ' + event.name, fn: context.functionName, arn: context.invokedFunctionArn, remaining: context.getRemainingTimeInMillis() });`,
     );
     const result = await localFunction(entry, { GREETING: 'hello' }).invoke({ name: 'world' });
-    expect(result).toMatchObject({ text: 'hello world', fn: 'test-function' });
+    expect(result).toMatchObject({
+      text: 'hello world',
+      fn: 'test-function',
+      arn: 'arn:aws:lambda:us-east-1:123456789012:function:test-function',
+    });
     expect((result as { remaining: number }).remaining).toBeGreaterThan(4000);
     expect(process.env.GREETING).toBeUndefined();
   });
