@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../infra/local/account';
+import { type LocalFunctionSpec, readLocalTemplate } from '../infra/local/template/local-template';
 
 const run = promisify(execFile);
 
@@ -10,8 +12,7 @@ const run = promisify(execFile);
 const SERVICE_METADATA = 'ami-lifecycle:service';
 
 /** Local stand-ins for the values CloudFormation would resolve at deploy time. */
-export const LOCAL_ACCOUNT = '123456789012';
-export const LOCAL_REGION = 'us-east-1';
+export { LOCAL_ACCOUNT_ID as LOCAL_ACCOUNT, LOCAL_REGION } from '../infra/local/account';
 
 /** One Lambda function of the synthesized template, with its bundle as CDK built it. */
 export interface SynthesizedFunction {
@@ -24,7 +25,7 @@ export interface SynthesizedFunction {
   readonly entryFile: string;
   /** The export the `Handler` property names. */
   readonly handlerExport: string;
-  /** The template's environment, with references replaced by local values. */
+  /** The template's environment, resolved to local values as the local cloud resolves it. */
   readonly environment: Readonly<Record<string, string>>;
   readonly memorySize: number;
   readonly timeoutSeconds: number;
@@ -60,22 +61,26 @@ export async function synthesizeApp(projectRoot: string, outDir: string): Promis
   const manifest = JSON.parse(await readFile(join(outDir, 'manifest.json'), 'utf8')) as {
     artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
   };
-  const stacks = Object.values(manifest.artifacts).filter(
-    (artifact) => artifact.type === 'aws:cloudformation:stack',
+  const stacks = Object.entries(manifest.artifacts).filter(
+    ([, artifact]) => artifact.type === 'aws:cloudformation:stack',
   );
   const functions: SynthesizedFunction[] = [];
-  for (const stack of stacks) {
+  for (const [stackName, stack] of stacks) {
     const templateFile = stack.properties?.templateFile;
     if (templateFile === undefined) continue;
     const template = JSON.parse(await readFile(join(outDir, templateFile), 'utf8')) as {
       Resources: Record<string, TemplateResource>;
     };
-    for (const [logicalId, resource] of Object.entries(template.Resources)) {
-      if (resource.Type !== 'AWS::Lambda::Function') continue;
-      const service = resource.Metadata?.[SERVICE_METADATA];
-      // Functions CDK adds on its own (log retention, custom resources) are not services.
-      if (typeof service !== 'string') continue;
-      functions.push(describeFunction(outDir, template.Resources, logicalId, service, resource));
+    // The same reading of the template the local cloud runs on: services and their environments.
+    const local = readLocalTemplate(template, {
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      stackName,
+      sourceRoot: projectRoot,
+    });
+    for (const spec of local.functions) {
+      const resource = template.Resources[spec.logicalId] as TemplateResource;
+      functions.push(describeFunction(outDir, spec, resource));
     }
   }
   if (functions.length === 0) {
@@ -86,17 +91,15 @@ export async function synthesizeApp(projectRoot: string, outDir: string): Promis
 
 function describeFunction(
   outDir: string,
-  resources: Record<string, TemplateResource>,
-  logicalId: string,
-  service: string,
+  spec: LocalFunctionSpec,
   resource: TemplateResource,
 ): SynthesizedFunction {
+  const { service, logicalId } = spec;
   const assetPath = resource.Metadata?.['aws:asset:path'];
   if (typeof assetPath !== 'string') {
     throw new Error(`${service}: ${logicalId} has no aws:asset:path metadata`);
   }
-  const properties = resource.Properties ?? {};
-  const handler = String(properties.Handler ?? 'index.handler');
+  const handler = String(resource.Properties?.Handler ?? 'index.handler');
   const dot = handler.lastIndexOf('.');
   const assetDir = join(outDir, assetPath);
   const moduleName = handler.slice(0, dot);
@@ -106,46 +109,14 @@ function describeFunction(
   if (entryFile === undefined) {
     throw new Error(`${service}: the handler module ${moduleName} is not in ${assetDir}`);
   }
-  const variables =
-    (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
-    {};
   return {
     service,
     logicalId,
     assetDir,
     entryFile,
     handlerExport: handler.slice(dot + 1),
-    environment: Object.fromEntries(
-      Object.entries(variables).map(([name, value]) => [
-        name,
-        localValue(resources, value, `${service}: ${name}`),
-      ]),
-    ),
-    memorySize: Number(properties.MemorySize ?? 128),
-    timeoutSeconds: Number(properties.Timeout ?? 3),
+    environment: spec.environment,
+    memorySize: spec.memoryMb,
+    timeoutSeconds: spec.timeoutSeconds,
   };
-}
-
-/**
- * What `Ref` returns for the resource types the functions' environments refer to; a new kind of
- * reference fails loudly so the bench never runs a function with a made-up setting.
- */
-function localValue(
-  resources: Record<string, TemplateResource>,
-  value: unknown,
-  where: string,
-): string {
-  if (typeof value === 'string') return value;
-  const ref = (value as { Ref?: unknown } | null)?.Ref;
-  const type = typeof ref === 'string' ? resources[ref]?.Type : undefined;
-  switch (type) {
-    case 'AWS::Events::EventBus':
-      return `${ref}-local`;
-    case 'AWS::StepFunctions::StateMachine':
-      return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${ref}`;
-    case 'AWS::SecretsManager::Secret':
-      return `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${ref}-AbCdEf`;
-    default:
-      throw new Error(`${where}: no local value for ${JSON.stringify(value)}`);
-  }
 }
