@@ -257,12 +257,22 @@ export const deregisterImage: ActionHandler = (context, params) => {
   }
   const deleteSnapshots = params.boolean('DeleteAssociatedSnapshots') ?? false;
   context.store.removeImage(image);
-  if (!deleteSnapshots) return { return: true };
-  const results = image.blockDevices.map(({ snapshotId }) => {
-    const returnCode = deleteAssociatedSnapshot(context, snapshotId);
-    return { snapshotId, returnCode };
+  const results = deleteSnapshots
+    ? image.blockDevices.map(({ snapshotId }) => {
+        const returnCode = deleteAssociatedSnapshot(context, snapshotId);
+        return { snapshotId, returnCode };
+      })
+    : undefined;
+  context.store.reportImageStateChange({
+    imageId: image.imageId,
+    ownerId: image.ownerId,
+    state: 'deregistered',
+    errorMessage: '',
+    atMs: context.nowMs,
   });
-  return { return: true, deleteSnapshotResultSet: results };
+  return results === undefined
+    ? { return: true }
+    : { return: true, deleteSnapshotResultSet: results };
 };
 
 function deleteAssociatedSnapshot(context: Ec2Context, snapshotId: string): SnapshotReturnCode {

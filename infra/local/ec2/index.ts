@@ -1,7 +1,13 @@
 export { Ec2Error } from './errors';
 export { type Ec2Fixture, Ec2FixtureError, ec2FixtureSchema, type SeedResult } from './fixture';
+export {
+  type ImageStateEvent,
+  type ImageStateEvents,
+  type ImageStateEventsOptions,
+  imageStateEvents,
+} from './image-state-events';
 export { BAKE_SECONDS_TAG, FAIL_DELETE_TAG, FAIL_IMAGE_TAG } from './images';
-export type { Ec2State } from './model';
+export type { Ec2State, ImageStateChange } from './model';
 export {
   createEc2Service,
   type Ec2Service,

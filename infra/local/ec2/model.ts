@@ -91,6 +91,20 @@ export interface ImageRecord {
   bake?: { startMs: number; endMs: number; outcome: 'available' | 'failed'; reason?: string };
 }
 
+/**
+ * An image reaching a state EC2 announces with its `EC2 AMI State Change` event: the end of a
+ * bake, or a deregistration.
+ */
+export interface ImageStateChange {
+  imageId: string;
+  ownerId: string;
+  state: 'available' | 'failed' | 'deregistered';
+  /** The StateReason message of a failed image; empty otherwise. */
+  errorMessage: string;
+  /** When it happened by the emulator's clock: the bake's end, or the DeregisterImage request. */
+  atMs: number;
+}
+
 export interface SnapshotRecord {
   seq: number;
   snapshotId: string;

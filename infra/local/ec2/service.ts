@@ -21,7 +21,7 @@ import {
   describeLaunchTemplates,
   describeLaunchTemplateVersions,
 } from './launch-templates';
-import type { Ec2State } from './model';
+import type { Ec2State, ImageStateChange } from './model';
 import { QueryParams } from './query-params';
 import { deleteSnapshot, describeSnapshots } from './snapshots';
 import { Ec2Store } from './store';
@@ -70,6 +70,13 @@ export interface Ec2ServiceOptions {
   state?: Ec2State;
   /** Records to add after the state is loaded. */
   fixture?: Ec2Fixture;
+  /**
+   * Told once of each image that finishes baking (when a settle finds it due) or is deregistered,
+   * after the change is applied, so it may call the service again. Images that were already final
+   * in `state` or `fixture` are never reported. It should not throw: an exception fails the
+   * request that settled (changes not yet delivered then wait for the next settle).
+   */
+  onImageStateChange?: (change: ImageStateChange) => void;
 }
 
 /** Makes the next `times` calls of `action` fail with this error (e.g. to test a caller's retry). */
@@ -102,6 +109,14 @@ export interface Ec2Service extends LocalService {
   reset(): void;
   injectFailure(failure: InjectedFailure): void;
   stats(): Ec2Stats;
+  /**
+   * When the next image finishes baking (the earliest bake end, epoch ms by the service's clock),
+   * or undefined if none is baking: a caller that wants `onImageStateChange` on time calls
+   * `settle()` then, since the service itself runs no timers.
+   */
+  nextImageStateChangeAtMs(): number | undefined;
+  /** Applies what the clock has made due, as every request does first. */
+  settle(): void;
 }
 
 const DEFAULTS = {
@@ -120,7 +135,25 @@ const DEFAULTS = {
 export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
   const settings = { ...DEFAULTS, ...withoutUndefined(options) };
   const now = options.now ?? Date.now;
-  let store = new Ec2Store(settings.terminatedVisibleMs);
+  // Changes wait here until the store is consistent again, then go to the listener in order.
+  const imageStateChanges: ImageStateChange[] = [];
+  const listener = options.onImageStateChange;
+  const newStore = () =>
+    new Ec2Store(
+      settings.terminatedVisibleMs,
+      listener && ((change) => imageStateChanges.push(change)),
+    );
+  const deliverImageStateChanges = (): void => {
+    if (listener === undefined) return;
+    for (let change = imageStateChanges.shift(); change; change = imageStateChanges.shift()) {
+      listener(change);
+    }
+  };
+  const settle = (nowMs = now()): void => {
+    store.settle(nowMs);
+    deliverImageStateChanges();
+  };
+  let store = newStore();
   let throttle =
     options.throttling === false ? undefined : new Throttle(options.throttling ?? {}, now);
   let stats: Ec2Stats = { calls: {}, throttled: {} };
@@ -134,7 +167,7 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
       terminatedVisibleMs: settings.terminatedVisibleMs,
     });
   const snapshotState = (): Ec2State => {
-    store.settle(now());
+    settle();
     return store.toState();
   };
   if (options.state) store.load(options.state);
@@ -194,7 +227,7 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
         );
       }
       const nowMs = now();
-      store.settle(nowMs);
+      settle(nowMs);
       const context: Ec2Context = {
         store,
         nowMs,
@@ -203,7 +236,9 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
         bakeMs: settings.bakeMs,
         instanceTransitionMs: settings.instanceTransitionMs,
       };
-      return successResponse(action, handler(context, params));
+      const body = handler(context, params);
+      deliverImageStateChanges();
+      return successResponse(action, body);
     } catch (error) {
       if (error instanceof Ec2Error) return errorResponse(error);
       return errorResponse(
@@ -220,12 +255,12 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
     },
     snapshotState,
     loadState(state) {
-      store = new Ec2Store(settings.terminatedVisibleMs);
+      store = newStore();
       store.load(state);
     },
     seed,
     reset() {
-      store = new Ec2Store(settings.terminatedVisibleMs);
+      store = newStore();
       throttle =
         options.throttling === false ? undefined : new Throttle(options.throttling ?? {}, now);
       stats = { calls: {}, throttled: {} };
@@ -236,6 +271,12 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
     },
     stats() {
       return structuredClone(stats);
+    },
+    nextImageStateChangeAtMs() {
+      return store.nextBakeEndMs();
+    },
+    settle() {
+      settle();
     },
     async handle(request) {
       return dispatch(request);

@@ -1,6 +1,7 @@
 import type {
   Ec2State,
   ImageRecord,
+  ImageStateChange,
   InstanceRecord,
   LaunchTemplateRecord,
   SnapshotRecord,
@@ -31,7 +32,10 @@ export class Ec2Store {
   private readonly baking = new Set<string>();
   private readonly changingInstances = new Set<string>();
 
-  constructor(private readonly terminatedVisibleMs: number) {}
+  constructor(
+    private readonly terminatedVisibleMs: number,
+    private readonly onImageStateChange?: (change: ImageStateChange) => void,
+  ) {}
 
   nextSeq(): number {
     this.seq += 1;
@@ -73,6 +77,21 @@ export class Ec2Store {
       if (users?.size === 0) this.snapshotUsers.delete(device.snapshotId);
     }
     this.baking.delete(record.imageId);
+  }
+
+  /** Passes an image's state change on to whoever listens (the service queues them). */
+  reportImageStateChange(change: ImageStateChange): void {
+    this.onImageStateChange?.(change);
+  }
+
+  /** The earliest end among the bakes still running: when `settle` next has an image to finish. */
+  nextBakeEndMs(): number | undefined {
+    let earliest: number | undefined;
+    for (const imageId of this.baking) {
+      const endMs = this.images.get(imageId)?.bake?.endMs;
+      if (endMs !== undefined && (earliest === undefined || endMs < earliest)) earliest = endMs;
+    }
+    return earliest;
   }
 
   imageByName(ownerId: string, name: string): ImageRecord | undefined {
@@ -189,6 +208,13 @@ export class Ec2Store {
     }
     image.bake = undefined;
     this.baking.delete(image.imageId);
+    this.reportImageStateChange({
+      imageId: image.imageId,
+      ownerId: image.ownerId,
+      state: bake.outcome,
+      errorMessage: bake.outcome === 'failed' ? (image.stateReason?.message ?? '') : '',
+      atMs: bake.endMs,
+    });
   }
 
   /** Percent done of a snapshot, as EC2 reports it while the image bakes. */
