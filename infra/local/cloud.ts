@@ -14,7 +14,14 @@ import { parseSettings } from '../settings';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './account';
 import { startApiGateway } from './api-gateway';
 import { defaultFixture } from './default-fixture';
-import { createEc2Service, type Ec2Fixture, type Ec2Service, type ThrottlingOptions } from './ec2';
+import { createLocalTables } from './dynamodb/tables';
+import {
+  createEc2Service,
+  type Ec2Fixture,
+  type Ec2Service,
+  imageStateEvents,
+  type ThrottlingOptions,
+} from './ec2';
 import { startLocalEndpoint } from './endpoint';
 import { createEventBus, type EventBus } from './events/bus';
 import type { RetryTiming } from './events/delivery';
@@ -25,6 +32,7 @@ import { LocalFunction } from './functions/local-function';
 import { createInspectionService } from './inspection';
 import { nextScheduledRun } from './schedule';
 import { createSfnService } from './sfn/service';
+import { SfnApiError } from './sfn/sfn-api-error';
 import { createStepFunctions, type StepFunctions } from './sfn/step-functions';
 import {
   type LocalFunctionSpec,
@@ -84,8 +92,15 @@ export interface LocalCloud {
 }
 
 const STACK_NAME = 'AmiLifecycle';
-const DESCRIBE_IMAGES = 'arn:aws:states:::aws-sdk:ec2:describeImages';
-const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
+/** The Task resources of the template's state machines, each answered locally. */
+const TASKS = {
+  describeImages: 'arn:aws:states:::aws-sdk:ec2:describeImages',
+  putEvents: 'arn:aws:states:::events:putEvents',
+  putItemAndWait: 'arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken',
+  deleteItem: 'arn:aws:states:::aws-sdk:dynamodb:deleteItem',
+  getItem: 'arn:aws:states:::dynamodb:getItem',
+  sendTaskSuccess: 'arn:aws:states:::aws-sdk:sfn:sendTaskSuccess',
+} as const;
 
 /**
  * Runs the whole system on this machine: the stack the CDK app synthesizes, read from its
@@ -120,8 +135,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     sourceRoot: resolve(import.meta.dirname, '../..'),
   });
 
+  // EC2 announces AMIs becoming available or failing on the default bus, as on AWS. The bus is
+  // created below; nothing bakes before the first request, so no event comes before it exists.
+  const amiStateEvents = imageStateEvents(({ source, detailType, detail, resources, time }) =>
+    bus.putEvents([
+      {
+        Source: source,
+        DetailType: detailType,
+        Detail: JSON.stringify(detail),
+        Resources: resources,
+        Time: time,
+      },
+    ]),
+  );
   const savedEc2 = existsSync(paths.ec2) ? JSON.parse(readFileSync(paths.ec2, 'utf8')) : undefined;
   const ec2 = createEc2Service({
+    onImageStateChange: amiStateEvents.onImageStateChange,
     accountId: LOCAL_ACCOUNT_ID,
     region: LOCAL_REGION,
     bakeMs: options.bakeMs ?? 8_000,
@@ -152,6 +181,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     invokeTarget: async (target, input, event) => {
       if (target.arn === TIMELINE_ARN) {
         timeline({ kind: 'event', text: describeEvent(event) });
+        return;
+      }
+      if (stepFunctions.listStateMachines().some((machine) => machine.arn === target.arn)) {
+        stepFunctions.startExecution({ stateMachineArn: target.arn, input: JSON.stringify(input) });
         return;
       }
       const found = functions.get(target.arn);
@@ -189,12 +222,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   // The watcher's EC2 calls go over HTTP like a service integration's; the endpoint they need is
   // started below, with the Step Functions service it serves, so the client is made on first use.
   let watcherEc2: EC2Client | undefined;
+  const tables = createLocalTables(template.tables);
   const stepFunctions = createStepFunctions({
     waitScale,
     stateFile: paths.executions,
     runningAtRestart: 'rerun',
     taskHandlers: {
-      [DESCRIBE_IMAGES]: (input) => {
+      [TASKS.putItemAndWait]: (input) => tables.putItem(input),
+      [TASKS.deleteItem]: (input) => tables.deleteItem(input),
+      [TASKS.getItem]: (input) => tables.getItem(input),
+      [TASKS.sendTaskSuccess]: (input) => sendTaskSuccessTask(stepFunctions, input),
+      [TASKS.describeImages]: (input) => {
         watcherEc2 ??= new EC2Client({
           endpoint: endpoint.url,
           region: LOCAL_REGION,
@@ -202,7 +240,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         });
         return describeImagesTask(watcherEc2, input);
       },
-      [PUT_EVENTS]: putEventsTaskHandler(bus),
+      [TASKS.putEvents]: putEventsTaskHandler(bus),
     },
   });
 
@@ -210,7 +248,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     host,
     port: options.awsPort ?? 4566,
     services: {
-      ec2,
+      ec2: afterEachRequest(ec2, () => amiStateEvents.rearm()),
       events: createEventsService(bus),
       sfn: createSfnService(stepFunctions),
       local: createInspectionService({ bus, ec2, sink: () => sink, stepFunctions }),
@@ -249,11 +287,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
   }
 
+  // Rules without a bus are on the default one, where AWS services (EC2 here) send their events.
   for (const rule of template.rules) {
-    if (rule.eventPattern && rule.eventBusName) {
+    if (rule.eventPattern) {
       bus.putRule({
         name: rule.name,
-        eventBusName: rule.eventBusName,
+        ...(rule.eventBusName ? { eventBusName: rule.eventBusName } : {}),
         eventPattern: rule.eventPattern,
         targets: rule.targets,
       });
@@ -271,11 +310,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       eventBusName: template.bus.name,
     });
   });
-  stepFunctions.registerStateMachine({
-    arn: template.stateMachine.arn,
-    name: template.stateMachine.name,
-    definition: template.stateMachine.definition as never,
-  });
+  for (const machine of template.stateMachines) {
+    stepFunctions.registerStateMachine({
+      arn: machine.arn,
+      name: machine.name,
+      definition: machine.definition as never,
+    });
+  }
+  amiStateEvents.attach(ec2);
   const schedules = startSchedules(template, bus, timeline);
 
   const apiFunctions = new Map(template.functions.map((spec) => [spec.logicalId, spec.arn]));
@@ -326,6 +368,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     async stop() {
       clearInterval(saver);
       clearInterval(progress);
+      amiStateEvents.stop();
       for (const timer of schedules) clearTimeout(timer.current);
       await gateway.close();
       await stepFunctions.close();
@@ -347,6 +390,34 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 }
 
 const TIMELINE_ARN = 'arn:aws:local:::timeline';
+
+/** Runs `after` once each request to `service` has been answered. */
+function afterEachRequest(service: Ec2Service, after: () => void): Ec2Service {
+  return Object.assign(Object.create(service) as Ec2Service, {
+    handle: async (request: Parameters<Ec2Service['handle']>[0]) => {
+      try {
+        return await service.handle(request);
+      } finally {
+        after();
+      }
+    },
+  });
+}
+
+/**
+ * Answers the wake-up's `sfn:sendTaskSuccess` task as the SDK integration does: Step Functions'
+ * API errors become `Sfn.<Code>Exception`, which the state machine's Catch names.
+ */
+function sendTaskSuccessTask(stepFunctions: StepFunctions, input: unknown): unknown {
+  const { TaskToken, Output } = input as { TaskToken: string; Output: string };
+  try {
+    stepFunctions.sendTaskSuccess(TaskToken, Output);
+    return {};
+  } catch (error) {
+    if (!(error instanceof SfnApiError)) throw error;
+    throw Object.assign(new Error(error.message), { name: `Sfn.${error.code}Exception` });
+  }
+}
 
 /** Answers the watcher's `ec2:describeImages` task through the local EC2, as the SDK integration does. */
 async function describeImagesTask(client: EC2Client, input: unknown): Promise<unknown> {

@@ -8,6 +8,7 @@ export interface AslState {
   readonly Type: string;
   readonly Resource?: string;
   readonly Seconds?: number;
+  readonly TimeoutSeconds?: number;
   readonly SecondsPath?: string;
   readonly Timestamp?: string;
   readonly TimestampPath?: string;

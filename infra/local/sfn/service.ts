@@ -25,6 +25,13 @@ const stopInput = z.object({
   cause: z.optional(z.string()),
 });
 
+const taskSuccessInput = z.object({ taskToken: z.string(), output: z.string() });
+const taskFailureInput = z.object({
+  taskToken: z.string(),
+  error: z.optional(z.string()),
+  cause: z.optional(z.string()),
+});
+
 /** The JSON protocols carry timestamps as epoch seconds. */
 const epochSeconds = (iso: string) => Date.parse(iso) / 1_000;
 
@@ -95,6 +102,18 @@ export function createSfnService(stepFunctions: StepFunctions): LocalService {
           request.cause,
         );
         return { stopDate: stopDate.getTime() / 1_000 };
+      },
+
+      SendTaskSuccess(input) {
+        const request = parseInput(taskSuccessInput, input);
+        stepFunctions.sendTaskSuccess(request.taskToken, request.output);
+        return {};
+      },
+
+      SendTaskFailure(input) {
+        const request = parseInput(taskFailureInput, input);
+        stepFunctions.sendTaskFailure(request.taskToken, request.error, request.cause);
+        return {};
       },
     },
   });

@@ -5,8 +5,10 @@ import {
   ExecutionTimeoutError,
   StateMachine,
 } from 'aws-local-stepfunctions';
+import { createCallbacks } from './callbacks';
 import { type AslDefinition, collectStates, StateMachineDefinitionError } from './definition';
 import { isValidExecutionName } from './execution-name';
+import { SfnApiError } from './sfn-api-error';
 import {
   type ExecutionRecord,
   type ExecutionStatus,
@@ -37,7 +39,10 @@ export interface StateMachineSpec {
 export interface StepFunctionsOptions {
   /** Task resource ARN → handler. Every Task of a registered machine must have one. */
   readonly taskHandlers: Readonly<Record<string, TaskHandler>>;
-  /** Multiplies every `Wait` with `Seconds` (60 s × 0.01 = 600 ms). Default 1. */
+  /**
+   * Multiplies every `Wait` with `Seconds` (60 s × 0.01 = 600 ms), and the `TimeoutSeconds` of
+   * every callback (`.waitForTaskToken`) Task. Default 1.
+   */
   readonly waitScale?: number;
   /** Pause of a named Wait state in ms, for states `waitScale` cannot reach (`SecondsPath`, `Timestamp*`). */
   readonly waitOverridesMs?: Readonly<Record<string, number>>;
@@ -81,29 +86,33 @@ export interface StepFunctions {
     nextToken?: string;
   };
   stopExecution(executionArn: string, error?: string, cause?: string): { stopDate: Date };
+  /** Ends the callback Task waiting with this token: it succeeds with `output` (JSON text). */
+  sendTaskSuccess(taskToken: string, output: string): void;
+  /** Ends the callback Task waiting with this token: it fails with `error` (or States.TaskFailed). */
+  sendTaskFailure(taskToken: string, error?: string, cause?: string): void;
   /** Resolves once no execution is running. */
   whenIdle(): Promise<void>;
   /** Stops running executions in memory; they stay RUNNING in the state file for the next start. */
   close(): Promise<void>;
 }
 
-/** A Step Functions API error, answered with its code as `__type` and HTTP 400. */
-export class SfnApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SfnApiError';
-  }
+interface RegisteredTask {
+  readonly stateName: string;
+  readonly resource: string;
+  /** For a callback Task: how long it waits for its token, scaled; undefined = no limit of ours. */
+  readonly callbackTimeoutMs?: number;
 }
 
 interface Registered {
   readonly spec: StateMachineSpec;
   readonly machine: StateMachine;
   readonly waitTimeOverrides: Record<string, number>;
-  readonly tasks: ReadonlyArray<readonly [stateName: string, resource: string]>;
+  readonly tasks: readonly RegisteredTask[];
 }
+
+const CALLBACK_SUFFIX = '.waitForTaskToken';
+
+export { SfnApiError };
 
 const STATE_MACHINE_ARN = /^arn:aws[\w-]*:states:[^:]+:\d{12}:stateMachine:[^:]+$/;
 const EXECUTION_ARN = /^arn:aws[\w-]*:states:[^:]+:\d{12}:execution:[^:]+:[^:]+$/;
@@ -114,6 +123,7 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
   const executions = new Map<string, ExecutionRecord>();
   const running = new Map<string, { abort: () => void; done: Promise<void> }>();
   let closing = false;
+  const callbacks = createCallbacks();
 
   for (const record of options.stateFile ? loadExecutions(options.stateFile) : []) {
     if (record.status === 'RUNNING' && (options.runningAtRestart ?? 'abort') === 'abort') {
@@ -146,10 +156,26 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
 
   function run(registered: Registered, record: ExecutionRecord): void {
     const taskResourceLocalHandlers = Object.fromEntries(
-      registered.tasks.map(([stateName, resource]) => {
+      registered.tasks.map(({ stateName, resource, callbackTimeoutMs }) => {
         const handler = options.taskHandlers[resource] as TaskHandler;
         const context: TaskContext = { stateName, resource, executionArn: record.executionArn };
-        return [stateName, async (input: unknown) => (await handler(input, context)) as never];
+        if (!resource.endsWith(CALLBACK_SUFFIX)) {
+          return [stateName, async (input: unknown) => (await handler(input, context)) as never];
+        }
+        // The handler makes the call (e.g. stores the token); the Task then waits for its token.
+        return [
+          stateName,
+          async (input: unknown) => {
+            const callback = callbacks.await(input, callbackTimeoutMs);
+            try {
+              await handler(input, context);
+            } catch (error) {
+              callback.cancel();
+              throw error;
+            }
+            return (await callback.result) as never;
+          },
+        ];
       }),
     );
     const execution = registered.machine.run(JSON.parse(record.input), {
@@ -160,7 +186,7 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
           ? {}
           : {
               retryIntervalOverrides: Object.fromEntries(
-                registered.tasks.map(([stateName]) => [
+                registered.tasks.map(({ stateName }) => [
                   stateName,
                   options.retryIntervalMs as number,
                 ]),
@@ -176,6 +202,12 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
           },
         },
         StateMachine: { Id: registered.spec.arn, Name: registered.spec.name },
+        // Read by a callback Task's payload template: a new token each time.
+        Task: {
+          get Token() {
+            return callbacks.issueToken();
+          },
+        },
       },
     });
     const done = execution.result.then(
@@ -213,14 +245,21 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
       } catch (error) {
         throw new StateMachineDefinitionError(`${spec.name}: ${(error as Error).message}`);
       }
-      const tasks: Array<[string, string]> = [];
+      const tasks: RegisteredTask[] = [];
       const waitTimeOverrides: Record<string, number> = {};
       const missing: string[] = [];
       for (const [name, state] of states) {
         if (state.Type === 'Task') {
           const resource = String(state.Resource);
           if (!Object.hasOwn(options.taskHandlers, resource)) missing.push(`${name} (${resource})`);
-          tasks.push([name, resource]);
+          const timeout = state.TimeoutSeconds;
+          tasks.push({
+            stateName: name,
+            resource,
+            ...(resource.endsWith(CALLBACK_SUFFIX) && typeof timeout === 'number'
+              ? { callbackTimeoutMs: Math.round(timeout * 1_000 * (options.waitScale ?? 1)) }
+              : {}),
+          });
         } else if (state.Type === 'Wait') {
           const override = options.waitOverridesMs?.[name];
           if (override !== undefined) waitTimeOverrides[name] = override;
@@ -335,12 +374,29 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
       return { stopDate: new Date(getExecution(executionArn).stopDate ?? now().toISOString()) };
     },
 
+    sendTaskSuccess(taskToken, output) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(output);
+      } catch {
+        throw new SfnApiError('InvalidOutput', 'Invalid Output: output is not valid JSON');
+      }
+      callbacks.succeed(taskToken, parsed);
+    },
+
+    sendTaskFailure(taskToken, error, cause) {
+      const failure = new Error(cause ?? '');
+      failure.name = error ?? 'States.TaskFailed';
+      callbacks.fail(taskToken, failure);
+    },
+
     async whenIdle() {
       while (running.size > 0) await Promise.all([...running.values()].map((entry) => entry.done));
     },
 
     async close() {
       closing = true;
+      callbacks.close();
       for (const entry of running.values()) entry.abort();
       await Promise.all([...running.values()].map((entry) => entry.done));
     },

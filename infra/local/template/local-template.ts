@@ -53,9 +53,18 @@ export interface LocalRuleSpec {
 
 export interface LocalStateMachineSpec {
   readonly logicalId: string;
+  /** Its `ami-lifecycle:service` metadata: `watcher` or `watcher-wake-up`. */
+  readonly service: string;
+  readonly type: 'STANDARD' | 'EXPRESS';
   readonly name: string;
   readonly arn: string;
   readonly definition: Record<string, unknown>;
+}
+
+export interface LocalTableSpec {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly partitionKey: string;
 }
 
 export interface LocalApiRoute {
@@ -70,7 +79,12 @@ export interface LocalTemplate {
   readonly bus: { readonly logicalId: string; readonly name: string; readonly arn: string };
   readonly functions: readonly LocalFunctionSpec[];
   readonly rules: readonly LocalRuleSpec[];
+  /** The watcher. */
   readonly stateMachine: LocalStateMachineSpec;
+  /** Every state machine of the stack, the watcher included. */
+  readonly stateMachines: readonly LocalStateMachineSpec[];
+  /** DynamoDB tables, with their partition key. */
+  readonly tables: readonly LocalTableSpec[];
   readonly routes: readonly LocalApiRoute[];
   /** Physical names and ARNs of every resource, for timelines and errors. */
   readonly arnOf: (logicalId: string) => string;
@@ -98,7 +112,12 @@ export function readLocalTemplate(
   const physicalName = (logicalId: string): string => {
     const resource = requireResource(resources, logicalId);
     const props = resource.Properties ?? {};
-    const named = props.Name ?? props.FunctionName ?? props.StateMachineName ?? props.QueueName;
+    const named =
+      props.Name ??
+      props.FunctionName ??
+      props.StateMachineName ??
+      props.QueueName ??
+      props.TableName;
     return typeof named === 'string' ? named : `${stackName}-${logicalId}`;
   };
   const context: ResolveContext = {
@@ -137,6 +156,8 @@ export function readLocalTemplate(
         return `arn:aws:states:${region}:${accountId}:stateMachine:${name}`;
       case 'AWS::SQS::Queue':
         return `arn:aws:sqs:${region}:${accountId}:${name}`;
+      case 'AWS::DynamoDB::Table':
+        return `arn:aws:dynamodb:${region}:${accountId}:table/${name}`;
       case 'AWS::SecretsManager::Secret':
         return `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}`;
       case 'AWS::Logs::LogGroup':
@@ -249,35 +270,54 @@ export function readLocalTemplate(
     };
   });
 
-  const [machineEntry] = ofType('AWS::StepFunctions::StateMachine').filter(
-    ([, resource]) => resource.Metadata?.[TEMPLATE_METADATA.service] === 'watcher',
+  const stateMachines = ofType('AWS::StepFunctions::StateMachine').flatMap(
+    ([logicalId, machine]): LocalStateMachineSpec[] => {
+      const service = machine.Metadata?.[TEMPLATE_METADATA.service];
+      if (typeof service !== 'string') return [];
+      const machineProps = machine.Properties ?? {};
+      const substitutions = resolveValue(
+        machineProps.DefinitionSubstitutions ?? {},
+        context,
+      ) as Record<string, unknown>;
+      const definitionText = resolveString(
+        machineProps.DefinitionString,
+        context,
+        `${logicalId} DefinitionString`,
+      ).replace(/\$\{([^}]+)\}/g, (match, key: string) =>
+        key in substitutions ? String(substitutions[key]) : match,
+      );
+      return [
+        {
+          logicalId,
+          service,
+          type: machineProps.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+          name: physicalName(logicalId),
+          arn: arn(machine.Type, physicalName(logicalId)),
+          definition: JSON.parse(definitionText) as Record<string, unknown>,
+        },
+      ];
+    },
   );
-  if (!machineEntry) throw new TemplateResolutionError('the template has no watcher state machine');
-  const [machineId, machine] = machineEntry;
-  const machineProps = machine.Properties ?? {};
-  const substitutions = resolveValue(machineProps.DefinitionSubstitutions ?? {}, context) as Record<
-    string,
-    unknown
-  >;
-  const definitionText = resolveString(
-    machineProps.DefinitionString,
-    context,
-    'DefinitionString',
-  ).replace(/\$\{([^}]+)\}/g, (match, key: string) =>
-    key in substitutions ? String(substitutions[key]) : match,
-  );
-  const stateMachine: LocalStateMachineSpec = {
-    logicalId: machineId,
-    name: physicalName(machineId),
-    arn: arn(machine.Type, physicalName(machineId)),
-    definition: JSON.parse(definitionText) as Record<string, unknown>,
-  };
+  const stateMachine = stateMachines.find((machine) => machine.service === 'watcher');
+  if (!stateMachine) throw new TemplateResolutionError('the template has no watcher state machine');
+
+  const tables = ofType('AWS::DynamoDB::Table').map(([logicalId, resource]): LocalTableSpec => {
+    const keys = (resource.Properties?.KeySchema ?? []) as {
+      AttributeName: string;
+      KeyType: string;
+    }[];
+    const partitionKey = keys.find((key) => key.KeyType === 'HASH')?.AttributeName;
+    if (!partitionKey) throw new TemplateResolutionError(`${logicalId} has no partition key`);
+    return { logicalId, name: physicalName(logicalId), partitionKey };
+  });
 
   return {
     bus,
     functions,
     rules,
     stateMachine,
+    stateMachines,
+    tables,
     routes: readRoutes(resources, context),
     arnOf: (logicalId) => arn(requireResource(resources, logicalId).Type, physicalName(logicalId)),
   };
