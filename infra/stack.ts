@@ -77,6 +77,7 @@ export class AmiLifecycleStack extends Stack {
     // Last: it collects the dead-letter queues and functions created above.
     new Monitoring(this, 'Monitoring', {
       watcher: watcher.stateMachine,
+      wakeUp: watcher.wakeUp,
       alarmTopicArn: settings.alarmTopicArn,
     });
 

@@ -10,6 +10,8 @@ import { ServiceFunction } from './service-function';
 
 export interface MonitoringProps {
   readonly watcher: sfn.IStateMachine;
+  /** The watcher's wake-up state machine. */
+  readonly wakeUp: sfn.IStateMachine;
   readonly alarmTopicArn?: string;
 }
 
@@ -102,6 +104,13 @@ export class Monitoring extends Construct {
       'WatcherAborted',
       'ami-lifecycle watcher executions were stopped.',
       watcherMetrics.aborted,
+    );
+    // A failed wake-up delays a notification by up to one poll interval; it loses nothing, but
+    // repeated failures (permissions, throttling) mean every AMI waits the full interval again.
+    alarm(
+      'WakeUpFailed',
+      'ami-lifecycle watcher wake-ups failed: checks fall back to the poll interval. See the wake-up log group.',
+      props.wakeUp.metricFailed({ period: PERIOD }),
     );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {

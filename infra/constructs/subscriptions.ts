@@ -57,7 +57,7 @@ export class Subscriptions extends Construct {
 }
 
 /** The contract patterns are written as EventBridge takes them; CDK spells `detail-type` in camel case. */
-function toRulePattern(pattern: EventPattern): events.EventPattern {
+export function toRulePattern(pattern: EventPattern): events.EventPattern {
   const { 'detail-type': detailType, ...rest } = pattern;
   return { ...rest, detailType } as events.EventPattern;
 }

@@ -1,11 +1,21 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import type * as events from 'aws-cdk-lib/aws-events';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { WAKE_PATTERN } from '../../events/ec2-ami-state-change';
 import { acknowledge, acknowledgeWildcardResources } from '../nag';
 import { describeResource, TEMPLATE_METADATA } from '../template-metadata';
-import { buildWatcherDefinition, WATCHER_STATES } from '../watcher/definition';
+import {
+  buildWatcherDefinition,
+  WAITING_CHECK_ATTRIBUTES,
+  WATCHER_STATES,
+} from '../watcher/definition';
+import { buildWakeDefinition, WAKE_STATES } from '../watcher/wake-definition';
+import { DeadLetterQueue } from './dead-letter-queue';
+import { toRulePattern } from './subscriptions';
 
 export interface WatcherProps {
   readonly bus: events.IEventBus;
@@ -17,6 +27,9 @@ export interface WatcherProps {
 
 /** A backstop beyond the per-AMI deadline, in case a publish keeps being retried. */
 const EXECUTION_TIMEOUT_MARGIN = Duration.hours(1);
+/** A wake-up is worth something only while the check still waits: at most one poll interval. */
+const WAKE_MAX_EVENT_AGE = Duration.minutes(1);
+const WAKE_RETRY_ATTEMPTS = 3;
 
 /**
  * The Standard state machine that watches a request's AMIs until each one ends in AmiAvailable or
@@ -25,6 +38,10 @@ const EXECUTION_TIMEOUT_MARGIN = Duration.hours(1);
 export class Watcher extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.LogGroup;
+  /** Task tokens of the checks waiting for an AMI, by image id. */
+  readonly waitingChecks: dynamodb.Table;
+  /** Express state machine: `EC2 AMI State Change` → return the waiting check's token. */
+  readonly wakeUp: sfn.StateMachine;
   /**
    * How long an AMI may stay pending. The creator puts the deadline on each image it hands over
    * (`deadlineAt`); the execution timeout is set from the same value so that it stays a backstop.
@@ -34,7 +51,22 @@ export class Watcher extends Construct {
   constructor(scope: Construct, id: string, props: WatcherProps) {
     super(scope, id);
     this.waitDeadline = props.waitDeadline;
-    const { definition } = buildWatcherDefinition(this, props);
+    this.waitingChecks = new dynamodb.Table(this, 'WaitingChecks', {
+      partitionKey: { name: WAITING_CHECK_ATTRIBUTES.imageId, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    describeResource(this.waitingChecks, { [TEMPLATE_METADATA.role]: 'waiting-checks' });
+    acknowledge(
+      this.waitingChecks,
+      'AwsSolutions-DDB3',
+      'Holds only the task tokens of checks waiting right now; a restored token is of no use.',
+    );
+    const { definition } = buildWatcherDefinition(this, {
+      ...props,
+      waitingChecks: this.waitingChecks,
+    });
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       // The vendedlogs prefix keeps CloudWatch Logs' resource policy from growing per log group.
@@ -54,8 +86,10 @@ export class Watcher extends Construct {
     });
     describeResource(this.stateMachine, {
       [TEMPLATE_METADATA.service]: 'watcher',
-      [TEMPLATE_METADATA.waitStates]: [WATCHER_STATES.wait],
+      [TEMPLATE_METADATA.waitStates]: [WATCHER_STATES.waitUnwoken],
       [TEMPLATE_METADATA.taskStates]: {
+        'dynamodb:putItem.waitForTaskToken': [WATCHER_STATES.wait],
+        'dynamodb:deleteItem': [WATCHER_STATES.forget],
         'ec2:describeImages': [WATCHER_STATES.describe],
         'events:putEvents': [
           WATCHER_STATES.publishAvailable,
@@ -77,6 +111,61 @@ export class Watcher extends Construct {
       [executionArns(this.stateMachine), executionArns(this.stateMachine, '/*:*')],
       'The distributed Map describes, stops and redrives child executions of this state machine only; their names are generated.',
     );
+
+    this.wakeUp = this.buildWakeUp(props.logRetention);
+  }
+
+  /**
+   * EC2's `EC2 AMI State Change` events arrive on the account's default bus, not on ours. A rule
+   * there starts the wake-up state machine (Express: one short run per event, no function).
+   */
+  private buildWakeUp(logRetention: logs.RetentionDays): sfn.StateMachine {
+    const stackName = Stack.of(this).stackName;
+    const logGroup = new logs.LogGroup(this, 'WakeUpLogs', {
+      logGroupName: `/aws/vendedlogs/states/${stackName}-watcher-wake-up`,
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const { definition } = buildWakeDefinition(this, {
+      waitingChecks: this.waitingChecks,
+      watcher: this.stateMachine,
+    });
+    const wakeUp = new sfn.StateMachine(this, 'WakeUp', {
+      comment: 'EC2 AMI State Change → ends the wait of the watcher check waiting for that AMI',
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+      queryLanguage: sfn.QueryLanguage.JSON_PATH,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout: Duration.minutes(1),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    describeResource(wakeUp, {
+      [TEMPLATE_METADATA.service]: 'watcher-wake-up',
+      [TEMPLATE_METADATA.taskStates]: {
+        'dynamodb:getItem': [WAKE_STATES.find],
+        'sfn:sendTaskSuccess': [WAKE_STATES.wake],
+      },
+    });
+    const undelivered = new DeadLetterQueue(this, 'UndeliveredWakeUps', {
+      purpose: 'watcher wake-up: EC2 AMI State Change events EventBridge could not deliver',
+    });
+    new events.Rule(this, 'AmiStateChange', {
+      description: 'EC2 AMI State Change (available, failed) to the watcher wake-up',
+      eventPattern: toRulePattern(WAKE_PATTERN),
+      targets: [
+        new targets.SfnStateMachine(wakeUp, {
+          deadLetterQueue: undelivered.queue,
+          maxEventAge: WAKE_MAX_EVENT_AGE,
+          retryAttempts: WAKE_RETRY_ATTEMPTS,
+        }),
+      ],
+    });
+    acknowledgeWildcardResources(
+      this,
+      [`${this.stateMachine.stateMachineArn}/*`],
+      'Task tokens of the distributed Map child executions of this watcher only.',
+    );
+    return wakeUp;
   }
 }
 

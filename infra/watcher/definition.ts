@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -14,6 +15,7 @@ import { SOURCES } from '../../events/contract';
 export const WATCHER_STATES = {
   map: 'WatchImages',
   wait: 'WaitForImage',
+  waitUnwoken: 'WaitWithoutWakeUp',
   describe: 'DescribeImage',
   imageState: 'ImageState',
   noAnswer: 'NoAnswer',
@@ -22,13 +24,23 @@ export const WATCHER_STATES = {
   publishImageFailedWithoutReason: 'PublishImageFailedWithoutReason',
   publishImageMissing: 'PublishImageMissing',
   publishTimedOut: 'PublishTimedOut',
+  forget: 'ForgetImage',
+  done: 'Done',
 } as const;
+
+/**
+ * Items of the waiting-checks table: `imageId` (partition key) → `taskToken` of the check waiting
+ * for that AMI. The wake-up state machine reads them; nothing else does.
+ */
+export const WAITING_CHECK_ATTRIBUTES = { imageId: 'imageId', taskToken: 'taskToken' } as const;
 
 /** AMI states after which an image never becomes available. */
 export const FAILED_IMAGE_STATES = ['failed', 'error', 'invalid', 'deregistered'] as const;
 
 export interface WatcherDefinitionProps {
   readonly bus: events.IEventBus;
+  /** Where each waiting check leaves its task token, so EC2's state-change event can end the wait. */
+  readonly waitingChecks: dynamodb.ITable;
   readonly pollInterval: Duration;
   /** AMIs of one request checked at once. */
   readonly maxConcurrency: number;
@@ -46,25 +58,52 @@ const CHECKED_AT = '$.describe.checkedAt';
 const NOW = sfn.JsonPath.stringAt('$$.State.EnteredTime');
 
 /**
- * The watcher, shaped like the seed's state machine: a Map over the request's AMIs; per AMI, Wait →
+ * The watcher, shaped like the seed's state machine: a Map over the request's AMIs; per AMI, wait →
  * DescribeImages → Choice, until the AMI is available (AmiAvailable), failed or gone (AmiFailed)
- * or the deadline passes (AmiFailed `timed-out`). EC2 and EventBridge are called through Step
- * Functions' own integrations: no function runs just to forward a call.
+ * or the deadline passes (AmiFailed `timed-out`). EC2, DynamoDB and EventBridge are called through
+ * Step Functions' own integrations: no function runs just to forward a call.
  *
- * A check costs three state transitions, as in the seed's loop: Wait, DescribeImage, and one
- * Choice for every outcome. The deadline is a point in time the creator puts on each image
- * (`deadlineAt`) and DescribeImage records when it checked (`checkedAt`, from the context object),
- * so the Choice compares the two and no state counts checks. (A counter would need a state of its
- * own: workflow variables, `Assign`, could keep it inside the Task, but aws-local-stepfunctions,
- * which runs this same definition in the local cloud, implements neither variables nor JSONata.)
+ * The wait is a callback with a timeout rather than a plain Wait: it leaves its task token in the
+ * waiting-checks table under the AMI's id and waits for it at most one poll interval. EC2 sends an
+ * `EC2 AMI State Change` event when the AMI becomes available or fails; the wake-up state machine
+ * returns the token then, so the check runs within moments of the change instead of up to a poll
+ * interval later (the seed's delay). Those events are best effort, so the timeout keeps the seed's
+ * 60 s polling as the floor: a lost event only means the next check finds the AMI, as the seed
+ * would. If the token cannot be left (DynamoDB refuses), the check waits a plain poll interval.
  *
- * Each AMI runs as a child execution of a distributed Map, so a slow AMI's polling (about 9
+ * A check costs three state transitions, as in the seed's loop: the wait, DescribeImage, and one
+ * Choice for every outcome. Each AMI then costs one more, ForgetImage, which removes its waiting
+ * check. The deadline is a point in time the creator puts on each image (`deadlineAt`) and
+ * DescribeImage records when it checked (`checkedAt`, from the context object), so the Choice
+ * compares the two and no state counts checks. (A counter would need a state of its own: workflow
+ * variables, `Assign`, could keep it inside the Task, but aws-local-stepfunctions, which runs this
+ * same definition in the local cloud, implements neither variables nor JSONata.)
+ *
+ * Each AMI runs as a child execution of a distributed Map, so a slow AMI's polling (about 10
  * history events per check) never brings its siblings near Step Functions' 25,000-event history
  * limit.
  */
 export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitionProps) {
-  const wait = new sfn.Wait(scope, WATCHER_STATES.wait, {
-    comment: 'The seed waited 60 s before each check',
+  const wait = tasks.CallAwsService.jsonPath(scope, WATCHER_STATES.wait, {
+    comment:
+      'Waits one poll interval (the seed waited 60 s), or less if EC2 reports the AMI available or failed',
+    service: 'dynamodb',
+    action: 'putItem',
+    iamAction: 'dynamodb:PutItem',
+    iamResources: [props.waitingChecks.tableArn],
+    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    parameters: {
+      TableName: props.waitingChecks.tableName,
+      Item: {
+        [WAITING_CHECK_ATTRIBUTES.imageId]: { S: sfn.JsonPath.stringAt(`${IMAGE}.imageId`) },
+        [WAITING_CHECK_ATTRIBUTES.taskToken]: { S: sfn.JsonPath.taskToken },
+      },
+    },
+    taskTimeout: sfn.Timeout.duration(props.pollInterval),
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  const waitUnwoken = new sfn.Wait(scope, WATCHER_STATES.waitUnwoken, {
+    comment: 'The waiting check could not be recorded: wait the poll interval without a wake-up',
     time: sfn.WaitTime.duration(props.pollInterval),
   });
 
@@ -100,6 +139,32 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
     jitterStrategy: sfn.JitterType.FULL,
   });
 
+  // After its outcome is published, an AMI's waiting check goes, so a late state-change event wakes
+  // nobody. If DynamoDB refuses even after retries, the item stays and such an event finds a token
+  // that has expired: harmless, so the item still ends normally.
+  const forget = tasks.CallAwsService.jsonPath(scope, WATCHER_STATES.forget, {
+    service: 'dynamodb',
+    action: 'deleteItem',
+    iamAction: 'dynamodb:DeleteItem',
+    iamResources: [props.waitingChecks.tableArn],
+    parameters: {
+      TableName: props.waitingChecks.tableName,
+      Key: { [WAITING_CHECK_ATTRIBUTES.imageId]: { S: sfn.JsonPath.stringAt(`${IMAGE}.imageId`) } },
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  forget.addRetry({
+    errors: [sfn.Errors.ALL],
+    interval: Duration.seconds(1),
+    backoffRate: 2,
+    maxAttempts: 3,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  forget.addCatch(new sfn.Succeed(scope, WATCHER_STATES.done), {
+    errors: [sfn.Errors.ALL],
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+
   const publish = (id: string, entry: tasks.EventBridgePutEventsEntry) => {
     const task = new tasks.EventBridgePutEvents(scope, id, {
       entries: [entry],
@@ -115,6 +180,7 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
       maxDelay: Duration.seconds(30),
       jitterStrategy: sfn.JitterType.FULL,
     });
+    task.next(forget);
     return task;
   };
 
@@ -257,6 +323,13 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
     },
     maxConcurrency: props.maxConcurrency,
     mapExecutionType: sfn.StateMachineType.STANDARD,
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  // The timeout is the normal end of a wait; a wake-up (the token returned) ends it early. Both go
+  // on to the check.
+  wait.addCatch(describe, { errors: [sfn.Errors.TIMEOUT], resultPath: sfn.JsonPath.DISCARD });
+  wait.addCatch(waitUnwoken.next(describe), {
+    errors: [sfn.Errors.ALL],
     resultPath: sfn.JsonPath.DISCARD,
   });
   map.itemProcessor(wait.next(describe).next(imageState));

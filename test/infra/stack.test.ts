@@ -505,14 +505,77 @@ describe('watcher and monitoring', () => {
     template.hasResource('AWS::StepFunctions::StateMachine', {
       Metadata: {
         [TEMPLATE_METADATA.service]: 'watcher',
-        [TEMPLATE_METADATA.waitStates]: ['WaitForImage'],
+        [TEMPLATE_METADATA.waitStates]: ['WaitWithoutWakeUp'],
       },
     });
   });
 
+  it('should wake waiting checks from EC2 AMI State Change events on the default bus', () => {
+    const rules = Object.entries(json.Resources).filter(
+      ([, resource]) =>
+        resource.Type === 'AWS::Events::Rule' &&
+        (JSON.stringify(resource.Properties?.EventPattern) ?? '').includes('EC2 AMI State Change'),
+    );
+    expect(rules).toHaveLength(1);
+    const [[, rule] = []] = rules;
+    // No EventBusName: AWS services send their events to the default bus only.
+    expect(rule?.Properties?.EventBusName).toBeUndefined();
+    expect(rule?.Properties?.EventPattern).toEqual({
+      source: ['aws.ec2'],
+      'detail-type': ['EC2 AMI State Change'],
+      detail: { State: ['available', 'failed'] },
+    });
+    const [target] = propertyOf<Record<string, unknown>[]>(rule, 'Targets');
+    expect(target).toMatchObject({
+      DeadLetterConfig: { Arn: expect.anything() },
+      RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 3 },
+    });
+    const [[wakeUpId] = []] = Object.entries(json.Resources).filter(
+      ([, resource]) =>
+        resource.Type === 'AWS::StepFunctions::StateMachine' &&
+        resource.Metadata?.[TEMPLATE_METADATA.service] === 'watcher-wake-up',
+    );
+    expect(target?.Arn).toEqual({ Ref: wakeUpId });
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'EXPRESS',
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+      TracingConfiguration: { Enabled: true },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ExecutionsFailed',
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: wakeUpId } }],
+    });
+  });
+
+  it('should keep waiting checks in an on-demand table that only the two state machines use', () => {
+    const tables = Object.entries(json.Resources).filter(
+      ([, resource]) => resource.Type === 'AWS::DynamoDB::Table',
+    );
+    expect(tables).toHaveLength(1);
+    const [[tableId, table] = []] = tables;
+    expect(table?.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'imageId', KeyType: 'HASH' }],
+    });
+    const grants = Object.values(json.Resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+      .flatMap(
+        (policy) =>
+          propertyOf<{ Statement: { Action: string | string[]; Resource: unknown }[] }>(
+            policy,
+            'PolicyDocument',
+          ).Statement,
+      )
+      .filter((statement) => JSON.stringify(statement.Resource).includes(String(tableId)))
+      .flatMap((statement) => [statement.Action].flat());
+    expect(new Set(grants)).toEqual(
+      new Set(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem']),
+    );
+  });
+
   it('should alarm on every dead-letter queue, every function and the watcher', () => {
     const queues = resourcesWithMetadata(json, 'AWS::SQS::Queue', TEMPLATE_METADATA.deadLetters);
-    expect(queues).toHaveLength(6);
+    expect(queues).toHaveLength(7);
     for (const [queueId] of queues) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateNumberOfMessagesVisible',

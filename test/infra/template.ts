@@ -1,6 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { resolveValue } from '../../infra/local/template/intrinsics';
+import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 
 export type CfnTemplate = {
   Resources: Record<string, CfnResourceJson>;
@@ -82,11 +83,21 @@ export function fakeRefs(template: CfnTemplate) {
 
 /** The watcher's definition as Step Functions would receive it after deployment. */
 export function watcherDefinition(template: CfnTemplate): StateMachineDefinition {
+  return stateMachineDefinition(template, 'watcher');
+}
+
+/** The definition of the state machine with this service metadata, as deployed. */
+export function stateMachineDefinition(
+  template: CfnTemplate,
+  service: 'watcher' | 'watcher-wake-up',
+): StateMachineDefinition {
   const [, stateMachine] =
     Object.entries(template.Resources).find(
-      ([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine',
+      ([, resource]) =>
+        resource.Type === 'AWS::StepFunctions::StateMachine' &&
+        resource.Metadata?.[TEMPLATE_METADATA.service] === service,
     ) ?? [];
-  if (stateMachine === undefined) throw new Error('no state machine in the template');
+  if (stateMachine === undefined) throw new Error(`no ${service} state machine in the template`);
   const definition = resolveIntrinsics(
     stateMachine.Properties?.DefinitionString,
     fakeRefs(template),

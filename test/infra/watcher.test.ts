@@ -32,6 +32,17 @@ type Json = Awaited<ReturnType<LocalHandler>>;
 const describeImagesInput = z.object({
   Filters: z.array(z.object({ Name: z.string(), Values: z.array(z.string()) })),
 });
+const putItemInput = z.object({
+  TableName: z.string(),
+  Item: z.object({
+    imageId: z.object({ S: z.string() }),
+    taskToken: z.object({ S: z.string() }),
+  }),
+});
+const deleteItemInput = z.object({
+  TableName: z.string(),
+  Key: z.object({ imageId: z.object({ S: z.string() }) }),
+});
 const putEventsInput = z.object({
   Entries: z.array(
     z.object({
@@ -112,6 +123,10 @@ async function runWatcher(
     /** Minutes from START to each image's `deadlineAt`. */
     deadlineMinutes?: number;
     failPublishing?: boolean;
+    /** Minutes from START at which EC2 reports an image's state change (its event wakes the check). */
+    stateChanges?: Record<string, number[]>;
+    /** DynamoDB refuses to record waiting checks. */
+    failWaitingChecks?: boolean;
   } = {},
 ) {
   const { template } = synthesize(options.settings);
@@ -119,6 +134,38 @@ async function runWatcher(
   const published: Published[] = [];
   const checks: Record<string, number> = {};
   let publishAttempts = 0;
+  let tokensIssued = 0;
+  const waiting = new Map<string, { token: string; wake: (output: Json) => void }>();
+  const wakeUps: string[] = [];
+  const forgotten: string[] = [];
+
+  // As the wake-up state machine does: return the token of the check waiting for the image, if any.
+  const reportStateChange = (imageId: string) => {
+    const check = waiting.get(imageId);
+    if (!check) return;
+    waiting.delete(imageId);
+    wakeUps.push(imageId);
+    check.wake({});
+  };
+  const waitForImage: LocalHandler = (raw) => {
+    const { Item } = putItemInput.parse(raw);
+    if (options.failWaitingChecks) {
+      throw Object.assign(new Error('Internal server error'), {
+        name: 'DynamoDb.InternalServerErrorException',
+      });
+    }
+    expect(Item.taskToken.S).toBe(`token-${tokensIssued}`);
+    // Never answered unless woken: the Task's own timeout ends the wait, as on AWS.
+    return new Promise<Json>((wake) => {
+      waiting.set(Item.imageId.S, { token: Item.taskToken.S, wake });
+    });
+  };
+  const forgetImage: LocalHandler = async (raw) => {
+    const { Key } = deleteItemInput.parse(raw);
+    forgotten.push(Key.imageId.S);
+    waiting.delete(Key.imageId.S);
+    return {};
+  };
 
   const describeImages: LocalHandler = async (raw) => {
     const [filter] = describeImagesInput.parse(raw).Filters;
@@ -166,11 +213,16 @@ async function runWatcher(
   const execution = stateMachine.run(input, {
     overrides: {
       taskResourceLocalHandlers: {
+        [WATCHER_STATES.wait]: waitForImage,
+        [WATCHER_STATES.forget]: forgetImage,
         [WATCHER_STATES.describe]: describeImages,
         ...Object.fromEntries(PUBLISH_STATES.map((state) => [state, putEvents])),
       },
       retryIntervalOverrides: Object.fromEntries(
-        [WATCHER_STATES.describe, ...PUBLISH_STATES].map((state) => [state, 0]),
+        [WATCHER_STATES.describe, WATCHER_STATES.forget, ...PUBLISH_STATES].map((state) => [
+          state,
+          0,
+        ]),
       ),
     },
     // AWS gives each state its entry time. The engine reads it when a state's fields are
@@ -181,8 +233,18 @@ async function runWatcher(
           return new Date().toISOString();
         },
       },
+      // A new token each time a Task state reads it, as each waiting check gets its own.
+      Task: {
+        get Token() {
+          tokensIssued += 1;
+          return `token-${tokensIssued}`;
+        },
+      },
     },
   });
+  for (const [imageId, minutes] of Object.entries(options.stateChanges ?? {})) {
+    for (const minute of minutes) setTimeout(() => reportStateChange(imageId), minute * MINUTE);
+  }
   try {
     await untilSettled(execution.result);
   } finally {
@@ -192,6 +254,8 @@ async function runWatcher(
     result: execution.result,
     published,
     checks,
+    wakeUps,
+    forgotten,
     publishAttempts: () => publishAttempts,
     stateEntries: () => stateEntries(execution.eventLogs),
   };
@@ -297,24 +361,33 @@ describe('watcher state machine definition', () => {
       Object.fromEntries(
         Object.entries(lists).map(([key, names]) => [key, [...(names as string[])].sort()]),
       );
-    expect(named('Wait')).toEqual([WATCHER_STATES.wait]);
+    expect(named('Wait')).toEqual([WATCHER_STATES.waitUnwoken]);
     expect(stateMachine?.Metadata?.[TEMPLATE_METADATA.waitStates]).toEqual(named('Wait'));
     expect(
       sorted(stateMachine?.Metadata?.[TEMPLATE_METADATA.taskStates] as Record<string, unknown>),
     ).toEqual(sorted(byResource));
   });
 
-  it('should call EC2 and EventBridge through Step Functions integrations, never a function', () => {
+  it('should call EC2, DynamoDB and EventBridge through Step Functions integrations, never a function', () => {
     const { template } = synthesize();
     const resources = JSON.stringify(watcherDefinition(templateJson(template))).match(
       /"Resource":"[^"]+"/g,
     );
     expect(new Set(resources)).toEqual(
       new Set([
+        '"Resource":"arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken"',
         '"Resource":"arn:aws:states:::aws-sdk:ec2:describeImages"',
         '"Resource":"arn:aws:states:::events:putEvents"',
+        '"Resource":"arn:aws:states:::aws-sdk:dynamodb:deleteItem"',
       ]),
     );
+  });
+
+  it('should wait for a wake-up at most one poll interval', () => {
+    const { template } = synthesize({ pollIntervalSeconds: 45 });
+    const states = Object.fromEntries(allStates(watcherDefinition(templateJson(template))));
+    expect(states[WATCHER_STATES.wait]).toMatchObject({ TimeoutSeconds: 45 });
+    expect(states[WATCHER_STATES.waitUnwoken]).toMatchObject({ Seconds: 45 });
   });
 });
 
@@ -345,13 +418,14 @@ describe('watcher executed with aws-local-stepfunctions', () => {
     expect(event?.parsed.data).not.toHaveProperty('deadlineAt');
   });
 
-  it('should spend three state transitions per check and one to publish, like the seed', async () => {
+  it('should spend three state transitions per check, like the seed, and two to finish', async () => {
     const run = await runWatcher({
       [IMAGE_1]: [pending, pending, pending, { state: 'available' }],
     });
     await run.result;
 
-    // The seed's loop: Wait → Task → Choice per check, then one state to finish.
+    // The seed's loop: Wait → Task → Choice per check, then one state to finish (two for the
+    // seed's Map: its item's Success and the execution's AllDone).
     const check = [WATCHER_STATES.wait, WATCHER_STATES.describe, WATCHER_STATES.imageState];
     expect(await run.stateEntries()).toEqual([
       ...check,
@@ -359,7 +433,9 @@ describe('watcher executed with aws-local-stepfunctions', () => {
       ...check,
       ...check,
       WATCHER_STATES.publishAvailable,
+      WATCHER_STATES.forget,
     ]);
+    expect(run.forgotten).toEqual([IMAGE_1]);
   });
 
   it('should publish AmiFailed image-failed with EC2 state reason when the AMI fails', async () => {
@@ -500,10 +576,92 @@ describe('watcher executed with aws-local-stepfunctions', () => {
       ...unanswered,
       ...unanswered,
       WATCHER_STATES.publishTimedOut,
+      WATCHER_STATES.forget,
     ]);
     expect(run.checks[IMAGE_1]).toBe(1 + 6 + 6);
     expect(eventsFor(run.published, IMAGE_1).map((event) => event.parsed.data)).toMatchObject([
       { reason: 'timed-out', imageState: 'pending', failedAt: at(3) },
+    ]);
+  });
+
+  it('should check as soon as EC2 reports the AMI available instead of at the next poll', async () => {
+    const run = await runWatcher(
+      { [IMAGE_1]: [pending, pending, { state: 'available' }] },
+      { stateChanges: { [IMAGE_1]: [2.25] } },
+    );
+    await run.result;
+
+    expect(run.wakeUps).toEqual([IMAGE_1]);
+    expect(run.checks[IMAGE_1]).toBe(3);
+    // Checks at 1 and 2 minutes by timeout, the third on the wake-up 15 s later (not at 3 min).
+    expect(eventsFor(run.published, IMAGE_1).map((event) => event.parsed.data)).toMatchObject([
+      { availableAt: at(2.25) },
+    ]);
+    const check = [WATCHER_STATES.wait, WATCHER_STATES.describe, WATCHER_STATES.imageState];
+    expect(await run.stateEntries()).toEqual([
+      ...check,
+      ...check,
+      ...check,
+      WATCHER_STATES.publishAvailable,
+      WATCHER_STATES.forget,
+    ]);
+  });
+
+  it('should go on polling when a wake-up finds the AMI still pending', async () => {
+    // EC2's answers can lag its event: the woken check sees pending, the next poll finds it.
+    const run = await runWatcher(
+      { [IMAGE_1]: [pending, pending, { state: 'available' }] },
+      { stateChanges: { [IMAGE_1]: [0.5] } },
+    );
+    await run.result;
+
+    expect(run.checks[IMAGE_1]).toBe(3);
+    expect(eventsFor(run.published, IMAGE_1).map((event) => event.parsed.data)).toMatchObject([
+      { availableAt: at(2.5) },
+    ]);
+  });
+
+  it('should wake only the check of the AMI that changed', async () => {
+    const run = await runWatcher(
+      {
+        [IMAGE_1]: [pending, { state: 'available' }],
+        [IMAGE_2]: [pending, { state: 'available' }],
+      },
+      { stateChanges: { [IMAGE_2]: [1.5] } },
+    );
+    await run.result;
+
+    expect(eventsFor(run.published, IMAGE_1).map((event) => event.parsed.data)).toMatchObject([
+      { availableAt: at(2) },
+    ]);
+    expect(eventsFor(run.published, IMAGE_2).map((event) => event.parsed.data)).toMatchObject([
+      { availableAt: at(1.5) },
+    ]);
+    expect(run.forgotten.sort()).toEqual([IMAGE_1, IMAGE_2]);
+  });
+
+  it('should poll every interval without wake-ups when DynamoDB refuses to record the wait', async () => {
+    const run = await runWatcher(
+      { [IMAGE_1]: [pending, { state: 'available' }] },
+      { failWaitingChecks: true, stateChanges: { [IMAGE_1]: [1.5] } },
+    );
+    await run.result;
+
+    expect(run.wakeUps).toEqual([]);
+    const unwoken = [
+      WATCHER_STATES.wait,
+      WATCHER_STATES.waitUnwoken,
+      WATCHER_STATES.describe,
+      WATCHER_STATES.imageState,
+    ];
+    expect(await run.stateEntries()).toEqual([
+      ...unwoken,
+      ...unwoken,
+      WATCHER_STATES.publishAvailable,
+      WATCHER_STATES.forget,
+    ]);
+    expect(eventsFor(run.published, IMAGE_1).map((event) => event.parsed.data)).toMatchObject([
+      { availableAt: at(2) },
     ]);
   });
 

@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { WAKE_PATTERN } from '../../../events/ec2-ami-state-change';
+import { readLocalTemplate } from '../../../infra/local/template/local-template';
+import { synthesizeTemplate } from '../../../infra/local/template/synthesize-template';
+
+const template = readLocalTemplate(synthesizeTemplate('AmiLifecycle', {}), {
+  region: 'us-east-1',
+  accountId: '123456789012',
+  stackName: 'AmiLifecycle',
+  sourceRoot: resolve(import.meta.dirname, '../../..'),
+});
+
+describe('the synthesized stack as the local cloud reads it', () => {
+  it('should find both state machines with their types and resolved definitions', () => {
+    expect(
+      template.stateMachines.map(({ service, type, arn }) => ({ service, type, arn })),
+    ).toEqual(
+      expect.arrayContaining([
+        { service: 'watcher', type: 'STANDARD', arn: template.stateMachine.arn },
+        {
+          service: 'watcher-wake-up',
+          type: 'EXPRESS',
+          arn: expect.stringMatching(/^arn:aws:states:us-east-1:123456789012:stateMachine:/),
+        },
+      ]),
+    );
+    expect(template.stateMachines).toHaveLength(2);
+    // Every reference is resolved: no CloudFormation left in what the engine runs.
+    expect(JSON.stringify(template.stateMachines)).not.toMatch(/Fn::|"Ref"|\$\{Token/);
+  });
+
+  it('should find the waiting-checks table the definitions name', () => {
+    expect(template.tables).toHaveLength(1);
+    const [table] = template.tables;
+    expect(table?.partitionKey).toBe('imageId');
+    for (const machine of template.stateMachines) {
+      expect(JSON.stringify(machine.definition)).toContain(`"TableName":"${table?.name}"`);
+    }
+  });
+
+  it('should put the EC2 AMI State Change rule on the default bus, targeting the wake-up', () => {
+    const wakeUp = template.stateMachines.find((machine) => machine.service === 'watcher-wake-up');
+    const rules = template.rules.filter((rule) =>
+      (JSON.stringify(rule.eventPattern) ?? '').includes('EC2 AMI State Change'),
+    );
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.eventPattern).toEqual(WAKE_PATTERN);
+    expect(rules[0]?.eventBusName).toBeUndefined();
+    expect(rules[0]?.targets.map((target) => target.arn)).toEqual([wakeUp?.arn]);
+  });
+});
