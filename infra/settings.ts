@@ -224,8 +224,13 @@ export function parseSettings(raw: Record<string, unknown>): Settings {
   return result.data;
 }
 
-/** About 9 history events per check: 2,500 checks stay under Step Functions' 25,000 events. */
-export const MAX_CHECKS_PER_AMI = 2_500;
+/**
+ * A check writes about 12 history events: the callback wait (entered, scheduled, started,
+ * submitted, timed out), DescribeImage (entered, scheduled, started, succeeded, exited) and the
+ * Choice (entered, exited). 1,800 checks stay under Step Functions' 25,000 events with room for
+ * retries and the outcome.
+ */
+export const MAX_CHECKS_PER_AMI = 1_800;
 
 /**
  * Collects settings from the file named by `settingsFile` (if any) and from context values whose

@@ -79,7 +79,7 @@ const NOW = sfn.JsonPath.stringAt('$$.State.EnteredTime');
  * variables, `Assign`, could keep it inside the Task, but aws-local-stepfunctions, which runs this
  * same definition in the local cloud, implements neither variables nor JSONata.)
  *
- * Each AMI runs as a child execution of a distributed Map, so a slow AMI's polling (about 10
+ * Each AMI runs as a child execution of a distributed Map, so a slow AMI's polling (about 12
  * history events per check) never brings its siblings near Step Functions' 25,000-event history
  * limit.
  */

@@ -23,11 +23,11 @@ describe('settings', () => {
     expect(() =>
       parseSettings({ waitDeadlineMinutes: 7 * 24 * 60, pollIntervalSeconds: 60 }),
     ).toThrow(
-      /waitDeadlineMinutes ÷ pollIntervalSeconds allows 10080 checks of one AMI; at most 2500/,
+      /waitDeadlineMinutes ÷ pollIntervalSeconds allows 10080 checks of one AMI; at most 1800/,
     );
     expect(
-      parseSettings({ waitDeadlineMinutes: 7 * 24 * 60, pollIntervalSeconds: 300 }),
-    ).toMatchObject({ waitDeadlineMinutes: 10080, pollIntervalSeconds: 300 });
+      parseSettings({ waitDeadlineMinutes: 7 * 24 * 60, pollIntervalSeconds: 600 }),
+    ).toMatchObject({ waitDeadlineMinutes: 10080, pollIntervalSeconds: 600 });
   });
 
   it('should accept command-line context strings for numbers, booleans and lists', () => {
