@@ -13,7 +13,18 @@ export interface HopSamples {
 }
 
 export interface NotificationHops {
-  /** Ours: PutEvents of AmiAvailable → the bus's rule → the notifier function → its webhook. */
+  /**
+   * Ours, whole: an AMI's bake ends in the local EC2 → its `EC2 AMI State Change` event on the
+   * default bus → the wake-up state machine returns the waiting check's token → DescribeImages →
+   * AmiAvailable on our bus → the notifier → its webhook. The delay from available to webhook.
+   */
+  readonly stateChange: HopSamples;
+  /** Wake-up executions per AMI in those runs (Express, no function). */
+  readonly wakeUpsPerAmi: number;
+  /**
+   * Ours when EC2's event is lost (it is best effort) and a check finds the AMI at its poll: from
+   * PutEvents of AmiAvailable → the bus's rule → the notifier function → its webhook.
+   */
   readonly eventBridge: HopSamples;
   /** The seed's: the checking function itself posts the webhook once it saw `available`. */
   readonly directPost: HopSamples;
@@ -34,6 +45,13 @@ export interface NotificationHops {
 }
 
 const INSTANCE_NAME = 'service-api';
+/** One instance per whole-path sample: AMI names are per minute, so each needs its own name. */
+const wakeInstanceName = (sample: number) => `wake-${sample}`;
+/**
+ * How long the local EC2 bakes each AMI: long enough for the creator to start the watcher and its
+ * first check to wait (on AWS a bake takes minutes), short enough for the bench.
+ */
+const BAKE_MS = 1_000;
 const WEBHOOK_TIMEOUT_MS = 15_000;
 const JANDI_BODY = 'AMI Is Available.';
 
@@ -57,13 +75,18 @@ export async function measureNotificationHops(
       awsPort: 0,
       stateDir,
       reset: true,
-      // Waits are not scaled: no execution runs here, and with the scale at 1 the template is
-      // synthesized with the default settings, as deployed.
+      // Waits are not scaled: with the scale at 1 the template is synthesized with the default
+      // settings, as deployed, and a check that waited for its 60 s poll would miss the webhook
+      // timeout: only a wake-up by EC2's event gets a whole-path sample in.
       waitScale: 1,
+      bakeMs: BAKE_MS,
       // The instance and its newest deploy image, so the event names what the local EC2 holds
       // and the janitor, also subscribed to AmiAvailable, keeps that image and purges nothing.
       fixture: {
-        instances: [{ name: INSTANCE_NAME }],
+        instances: [
+          { name: INSTANCE_NAME },
+          ...Array.from({ length: samples }, (_, sample) => ({ name: wakeInstanceName(sample) })),
+        ],
         images: [
           {
             name: AmiAvailableV1.examples[0]?.data.imageName ?? `${INSTANCE_NAME}-Deploy`,
@@ -113,6 +136,12 @@ export async function measureNotificationHops(
       otherWebhooks += receiver.drain().length;
     }
 
+    const { stateChange, wakeUpsPerAmi } = await measureStateChangePath(
+      localCloud,
+      receiver,
+      samples,
+    );
+
     const direct: number[] = [];
     for (let sample = 0; sample < samples; sample += 1) {
       direct.push(await postDirectly(receiver, webhookBody));
@@ -120,6 +149,8 @@ export async function measureNotificationHops(
     }
 
     return {
+      stateChange,
+      wakeUpsPerAmi,
       eventBridge: split(viaBus),
       directPost: split(direct),
       invocationsPerAvailable: invocationsCausedBy(cloud, requestId),
@@ -132,6 +163,52 @@ export async function measureNotificationHops(
     await cloud?.stop();
     await receiver.close();
   }
+}
+
+/**
+ * The whole path, one AMI at a time through the API as a user would: from the moment the local
+ * EC2 finishes the bake (its creation time plus BAKE_MS) to the webhook's arrival, both on the
+ * wall clock.
+ */
+async function measureStateChangePath(
+  cloud: LocalCloud,
+  receiver: WebhookReceiver,
+  samples: number,
+): Promise<{ stateChange: HopSamples; wakeUpsPerAmi: number }> {
+  const delays: number[] = [];
+  const wakeUp = cloud.template.stateMachines.find(
+    (machine) => machine.service === 'watcher-wake-up',
+  );
+  if (!wakeUp) throw new Error('the template has no wake-up state machine');
+  const wakeUpsBefore = cloud.stepFunctions.listExecutions({
+    stateMachineArn: wakeUp.arn,
+    maxResults: 1_000,
+  }).executions.length;
+  for (let sample = 0; sample < samples; sample += 1) {
+    const name = wakeInstanceName(sample);
+    const response = await fetch(cloud.createAmiUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ instance_name_list: [name] }),
+    });
+    if (response.status !== 202) throw new Error(`the API answered ${response.status}`);
+    const webhook = await receiver.next(
+      (body) => isAvailabilityMessage(body) && JSON.stringify(body).includes(`Name: ${name}-`),
+      WEBHOOK_TIMEOUT_MS,
+    );
+    const image = cloud.ec2.state.images.find((candidate) =>
+      candidate.tags[TAG.name]?.startsWith(`${name}-`),
+    );
+    if (!image) throw new Error(`no AMI of ${name} in the local EC2`);
+    const bakeEndMs = Date.parse(image.creationDate) + BAKE_MS;
+    delays.push(performance.timeOrigin + webhook.atMs - bakeEndMs);
+    await cloud.whenIdle();
+    receiver.drain();
+  }
+  const wakeUps =
+    cloud.stepFunctions.listExecutions({ stateMachineArn: wakeUp.arn, maxResults: 1_000 })
+      .executions.length - wakeUpsBefore;
+  return { stateChange: split(delays), wakeUpsPerAmi: wakeUps / samples };
 }
 
 /** The example AmiAvailable v1 detail, with the local EC2's ids and times of now. */

@@ -7,6 +7,8 @@ import { type EnteredState, runMachine, type TaskHandlers } from './state-machin
 
 const DESCRIBE_IMAGES = 'arn:aws:states:::aws-sdk:ec2:describeImages';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
+const WAIT_FOR_WAKE_UP = 'arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken';
+const FORGET = 'arn:aws:states:::aws-sdk:dynamodb:deleteItem';
 
 /** What one AMI's watch cost, and when its outcome was seen. */
 export interface PollingOutcome {
@@ -19,6 +21,8 @@ export interface PollingOutcome {
   readonly checks: number;
   /** When the check that saw `available` ran, on the virtual clock. */
   readonly detectedAtMs: number;
+  /** Checks that a wake-up started (ours only). */
+  readonly wokenChecks: number;
 }
 
 const describeImagesInput = z.object({
@@ -28,20 +32,28 @@ const putEventsInput = z.object({
   Entries: z.array(z.object({ DetailType: z.string(), Source: z.string(), Detail: z.unknown() })),
 });
 const seedCheckInput = z.object({ ami_id: z.string() });
+const waitingCheckInput = z.object({
+  Item: z.object({ imageId: z.object({ S: z.string() }), taskToken: z.object({ S: z.string() }) }),
+});
 
 /**
  * Runs the synthesized watcher for one AMI: DescribeImages answered from the simulated AMI at the
- * virtual time of the call, PutEvents recorded. Handlers are attached by Task resource, read from
- * the definition, so a Task of any other kind (a function above all) fails the run instead of
- * reaching out of the machine.
+ * virtual time of the call, PutEvents recorded. A waiting check waits for its timeout, unless
+ * `wakeUpAtMs` is given: then, at that time, the check waiting then (if any) gets its token back,
+ * as the wake-up state machine does when EC2's event arrives. Handlers are attached by Task
+ * resource, read from the definition, so a Task of any other kind (a function above all) fails the
+ * run instead of reaching out of the machine.
  */
 export async function runOurWatcher(
   definition: unknown,
   input: WatcherInput,
   ami: SimulatedAmi,
   startMs: number,
+  wakeUpAtMs?: number,
 ): Promise<PollingOutcome> {
   let checks = 0;
+  let wokenChecks = 0;
+  let waiting: { token: string; wake: () => void } | undefined;
   const published: { detailType: string; availableAt?: string; atMs: number }[] = [];
   const handlers: TaskHandlers = {};
   const functionStates = functionTaskStates(definition);
@@ -53,7 +65,23 @@ export async function runOurWatcher(
           throw new Error(`unexpected DescribeImages filter ${JSON.stringify(filter)}`);
         }
         checks += 1;
+        // The check is running: a wake-up now finds nobody waiting (its token timed out).
+        waiting = undefined;
         return { Images: [describedImage(ami, Date.now())] };
+      };
+    } else if (resource === WAIT_FOR_WAKE_UP) {
+      handlers[name] = (raw) => {
+        const { Item } = waitingCheckInput.parse(raw);
+        if (Item.imageId.S !== ami.imageId) throw new Error(`unexpected AMI ${Item.imageId.S}`);
+        // Answered only by a wake-up; otherwise the Task's own timeout ends the wait.
+        return new Promise((resolve) => {
+          waiting = { token: Item.taskToken.S, wake: () => resolve({}) };
+        });
+      };
+    } else if (resource === FORGET) {
+      handlers[name] = () => {
+        waiting = undefined;
+        return {};
       };
     } else if (resource === PUT_EVENTS) {
       handlers[name] = (raw) => {
@@ -74,7 +102,16 @@ export async function runOurWatcher(
       throw new Error(`no local answer for the watcher's ${name} (${resource})`);
     }
   }
-  const run = await runMachine(definition, input, handlers, startMs);
+  const wakeUp = () => {
+    const check = waiting;
+    waiting = undefined;
+    if (!check) return;
+    wokenChecks += 1;
+    check.wake();
+  };
+  const run = await runMachine(definition, input, handlers, startMs, () => {
+    if (wakeUpAtMs !== undefined) setTimeout(wakeUp, wakeUpAtMs - startMs);
+  });
   const [event, ...others] = published;
   if (event?.detailType !== AmiAvailableV1.detailType || others.length > 0 || !event.availableAt) {
     throw new Error(`expected one AmiAvailable, published ${JSON.stringify(published)}`);
@@ -83,6 +120,7 @@ export async function runOurWatcher(
     ...count(run.entered, functionStates),
     checks,
     detectedAtMs: Date.parse(event.availableAt),
+    wokenChecks,
   };
 }
 
@@ -114,7 +152,7 @@ export async function runSeedWatcher(ami: SimulatedAmi, startMs: number): Promis
   if (outcome.pollingInvocations !== checks) {
     throw new Error(`${checks} function calls but ${outcome.pollingInvocations} Task entries`);
   }
-  return { ...outcome, checks, detectedAtMs };
+  return { ...outcome, checks, detectedAtMs, wokenChecks: 0 };
 }
 
 function count(entered: readonly EnteredState[], functionStates: ReadonlySet<string>) {

@@ -25,7 +25,8 @@ export interface MachineRun {
 /**
  * Runs an ASL definition on aws-local-stepfunctions to its end, on the virtual clock starting at
  * `startMs`, with its Task states answered by local handlers (by state name) and retry pauses of
- * 0 ms. `$$.State.EnteredTime` reads the virtual clock: the engine evaluates it when it builds a
+ * 0 ms. A callback Task's `TimeoutSeconds` runs on the same clock. `onStart` runs once the clock is
+ * virtual, to set timers of its own (a wake-up at a given time). `$$.State.EnteredTime` reads the virtual clock: the engine evaluates it when it builds a
  * state's fields, which is at entry here since no time passes except in Waits.
  */
 export async function runMachine(
@@ -33,9 +34,12 @@ export async function runMachine(
   input: unknown,
   handlers: TaskHandlers,
   startMs: number,
+  onStart: () => void = () => {},
 ): Promise<MachineRun> {
   const machine = new StateMachine(definition as StateMachineDefinition);
+  let tokens = 0;
   return onVirtualClock(startMs, async () => {
+    onStart();
     const execution = machine.run(input as Json, {
       overrides: {
         taskResourceLocalHandlers: handlers,
@@ -45,6 +49,13 @@ export async function runMachine(
         State: {
           get EnteredTime() {
             return new Date().toISOString();
+          },
+        },
+        // A callback Task's token: a new one each time a payload template reads it.
+        Task: {
+          get Token() {
+            tokens += 1;
+            return `token-${tokens}`;
           },
         },
       },
