@@ -304,6 +304,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     eventPattern: { account: [LOCAL_ACCOUNT_ID] },
     targets: [{ id: 'timeline', arn: TIMELINE_ARN }],
   });
+  bus.putRule({
+    name: 'local-timeline-ec2',
+    eventPattern: { source: ['aws.ec2'] },
+    targets: [{ id: 'timeline', arn: TIMELINE_ARN }],
+  });
   (options.subscribers ?? []).forEach((url, index) => {
     bus.subscribeHttp(url, AmiAvailableV1.pattern, {
       name: `local-subscriber-${index + 1}`,

@@ -111,6 +111,7 @@ ami-lifecycle is running locally.
   AWS endpoint ${cloud.awsEndpoint}  (EC2, EventBridge, Step Functions; region ${cloud.region})
   Event bus    ${cloud.eventBusName}
   Watcher      ${cloud.template.stateMachine.arn}
+               woken by EC2 AMI State Change events on the default bus
   Webhooks     ${cloud.sink ? `${cloud.sink.url} (built-in sink; GET it to list them)` : webhookUrl}
   State        ${values['state-dir']}/  (events.jsonl, dead-letters.jsonl, logs/)
 

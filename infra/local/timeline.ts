@@ -60,6 +60,10 @@ export function describeEvent(event: EventEnvelope): string {
         skipped.map((image) => `${image.imageId} (${image.reason})`).join(', ') || 'nothing'
       }`;
     }
+    case 'EC2 AMI State Change': {
+      const detail = event.detail as { ImageId?: unknown; State?: unknown };
+      return `EC2 AMI State Change ${detail.ImageId}: ${detail.State} (default bus)`;
+    }
     default:
       return `${event['detail-type']} from ${event.source}`;
   }
