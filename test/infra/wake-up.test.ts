@@ -7,6 +7,7 @@ import {
   ec2AmiStateChangeDetailSchema,
 } from '../../events/ec2-ami-state-change';
 import { z } from '../../events/zod';
+import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 import { STALE_TOKEN_ERRORS, WAKE_STATES } from '../../infra/watcher/wake-definition';
 import { synthesize } from './synthesize';
 import { stateMachineDefinition, templateJson } from './template';
@@ -93,6 +94,24 @@ describe('watcher wake-up state machine', () => {
     );
     const result = aslValidator(structuredClone(definition));
     expect(result.errorsText('\n')).toBe('');
+  });
+
+  it('should name its Task states by resource in the template metadata', () => {
+    const json = templateJson(synthesize().template);
+    const [, resource] =
+      Object.entries(json.Resources).find(
+        ([, candidate]) => candidate.Metadata?.[TEMPLATE_METADATA.service] === 'watcher-wake-up',
+      ) ?? [];
+    const byResource: Record<string, string[]> = {};
+    for (const [name, state] of Object.entries(
+      stateMachineDefinition(json, 'watcher-wake-up').States,
+    )) {
+      if (state.Type !== 'Task') continue;
+      const action = String(state.Resource).replace(/^arn:aws:states:::(aws-sdk:)?/, '');
+      byResource[action] = [...(byResource[action] ?? []), name];
+    }
+    expect(resource?.Metadata?.[TEMPLATE_METADATA.taskStates]).toEqual(byResource);
+    expect(Object.keys(byResource).sort()).toEqual(['dynamodb:getItem', 'sfn:sendTaskSuccess']);
   });
 
   it('should return the token of the check waiting for the AMI, with the event as output', async () => {
