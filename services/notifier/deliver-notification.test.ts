@@ -3,10 +3,12 @@ import { AmiAvailableV1 } from '../../events/ami-available.v1';
 import { AmiFailedV1 } from '../../events/ami-failed.v1';
 import { deliverNotification, WebhookDeliveryError } from './deliver-notification';
 import {
+  answer,
   captureOutput,
   deliveryOutcomes,
-  fakeFetch,
+  fakePost,
   fakeTime,
+  networkError,
   notificationOf,
   observability,
 } from './fixtures';
@@ -29,9 +31,9 @@ afterEach(() => {
   output.restore();
 });
 
-function deps(replies: Parameters<typeof fakeFetch>[0]) {
-  const { fetch, requests } = fakeFetch(replies);
-  return { requests, deps: { ...fakeTime(), ...observability(), fetch } };
+function deps(replies: Parameters<typeof fakePost>[0]) {
+  const { post, requests } = fakePost(replies);
+  return { requests, deps: { ...fakeTime(), ...observability(), post } };
 }
 
 describe('deliverNotification', () => {
@@ -43,8 +45,8 @@ describe('deliverNotification', () => {
       { url: JSON_SINK, format: 'json', events: ['AmiAvailable', 'AmiPurged'] },
     ];
     const { requests, deps: notifyDeps } = deps({
-      [SLACK]: [new Response(null, { status: 200 })],
-      [JSON_SINK]: [new Response(null, { status: 202 })],
+      [SLACK]: [answer(200)],
+      [JSON_SINK]: [answer(202)],
     });
     // Act
     await deliverNotification(available, targets, policy, notifyDeps);
@@ -70,7 +72,7 @@ describe('deliverNotification', () => {
 
   it('should sign deliveries to a target with a secret so the receiver can verify them', async () => {
     const secret = 'whsec-0123456789abcdef';
-    const { requests, deps: notifyDeps } = deps({ [JSON_SINK]: [new Response(null)] });
+    const { requests, deps: notifyDeps } = deps({ [JSON_SINK]: [answer(200)] });
     await deliverNotification(
       available,
       [{ url: JSON_SINK, format: 'json', secret }],
@@ -88,7 +90,7 @@ describe('deliverNotification', () => {
 
   it('should report a 4xx without retrying or throwing', async () => {
     const { requests, deps: notifyDeps } = deps({
-      [SLACK]: [new Response('invalid_blocks', { status: 400 })],
+      [SLACK]: [answer(400)],
     });
     await expect(
       deliverNotification(available, [{ url: SLACK, format: 'slack' }], policy, notifyDeps),
@@ -107,8 +109,8 @@ describe('deliverNotification', () => {
       { url: JSON_SINK, format: 'json' },
     ];
     const { requests, deps: notifyDeps } = deps({
-      [SLACK]: Array.from({ length: 20 }, () => new Response(null, { status: 503 })),
-      [JSON_SINK]: [new Response(null, { status: 500 }), new Response(null, { status: 200 })],
+      [SLACK]: Array.from({ length: 20 }, () => answer(503)),
+      [JSON_SINK]: [answer(500), answer(200)],
     });
     const delivery = deliverNotification(available, targets, policy, notifyDeps);
     await expect(delivery).rejects.toThrow(WebhookDeliveryError);
@@ -126,18 +128,17 @@ describe('deliverNotification', () => {
       { url: JSON_SINK, format: 'json', secret: 'whsec-0123456789abcdef' },
     ];
     const { deps: notifyDeps } = deps({
-      [SLACK]: [new Response(null, { status: 200 })],
-      [TEAMS]: [new Response(null, { status: 404 })],
-      [JSON_SINK]: Array.from({ length: 20 }, () =>
-        Object.assign(new TypeError(`fetch failed: ${JSON_SINK}`), {
-          cause: { code: 'ECONNREFUSED', message: `connect ECONNREFUSED ${JSON_SINK}` },
-        }),
-      ),
+      [SLACK]: [answer(200)],
+      [TEAMS]: [answer(404)],
+      // As node:http rejects: a plain Error with a code, its message naming the host.
+      [JSON_SINK]: Array.from({ length: 20 }, () => networkError('ENOTFOUND', JSON_SINK)),
     });
     const error = await deliverNotification(available, targets, policy, notifyDeps).catch(
       (caught: unknown) => caught,
     );
     expect(error).toBeInstanceOf(WebhookDeliveryError);
+    // The failures quoted the host: nothing below may repeat it.
+    expect(networkError('ENOTFOUND', JSON_SINK).message).toContain('deploys.example.com');
     const everything = `${output.text()}\n${String(error)}\n${JSON.stringify(error)}`;
     expect(output.lines.length).toBeGreaterThan(2);
     for (const secret of [
@@ -150,6 +151,6 @@ describe('deliverNotification', () => {
     ]) {
       expect(everything).not.toContain(secret);
     }
-    expect(everything).toContain('ECONNREFUSED');
+    expect(everything).toContain('ENOTFOUND');
   });
 });

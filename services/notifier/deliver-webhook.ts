@@ -1,11 +1,8 @@
 import type { Clock } from '../shared/clock';
+import type { PostWebhook, WebhookAnswer, WebhookRequest } from './post-webhook';
 import { backoffDelay, parseRetryAfter } from './retry-delay';
 
-export interface WebhookRequest {
-  readonly url: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
+export type { WebhookRequest } from './post-webhook';
 
 export interface DeliveryPolicy {
   /** Limit of one attempt (`WEBHOOK_TIMEOUT_MS`). */
@@ -15,7 +12,7 @@ export interface DeliveryPolicy {
 }
 
 export interface DeliveryDeps {
-  readonly fetch: typeof globalThis.fetch;
+  readonly post: PostWebhook;
   readonly sleep: (ms: number) => Promise<void>;
   readonly clock: Clock;
   readonly random: () => number;
@@ -64,24 +61,18 @@ async function attemptDelivery(
   timeoutMs: number,
   deps: DeliveryDeps,
 ): Promise<Attempt> {
-  let response: Response;
+  const signal = AbortSignal.timeout(timeoutMs);
+  let answer: WebhookAnswer;
   try {
-    response = await deps.fetch(request.url, {
-      method: 'POST',
-      headers: request.headers,
-      body: request.body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    answer = await deps.post(request, signal);
   } catch (error) {
-    return { kind: 'retryable', failure: describeNetworkFailure(error) };
+    return { kind: 'retryable', failure: describeNetworkFailure(error, signal) };
   }
-  // The body is not needed; releasing it frees the connection.
-  await response.body?.cancel().catch(() => undefined);
 
-  const { status } = response;
+  const { status } = answer;
   if (status >= 200 && status < 300) return { kind: 'delivered', status };
   if (status === 408 || status === 429 || status >= 500) {
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), deps.clock());
+    const retryAfterMs = parseRetryAfter(answer.retryAfter ?? null, deps.clock());
     return retryAfterMs === undefined
       ? { kind: 'retryable', failure: `HTTP ${status}` }
       : { kind: 'retryable', failure: `HTTP ${status}`, retryAfterMs };
@@ -90,20 +81,21 @@ async function attemptDelivery(
 }
 
 /**
- * A name or code only: fetch error messages and their causes can quote the host or URL, and
+ * A name or code only: network error messages (and their causes') can quote the host or URL, and
  * webhook URLs are secrets.
  */
-function describeNetworkFailure(error: unknown): string {
+function describeNetworkFailure(error: unknown, signal: AbortSignal): string {
+  if (signal.aborted) return 'timeout';
   if (!(error instanceof Error)) return 'network error';
   if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timeout';
-  const { cause } = error;
-  if (
-    typeof cause === 'object' &&
-    cause !== null &&
-    'code' in cause &&
-    typeof cause.code === 'string'
-  ) {
-    return cause.code;
-  }
-  return error.name;
+  return codeOf(error) ?? codeOf(error.cause) ?? error.name;
+}
+
+function codeOf(value: unknown): string | undefined {
+  return typeof value === 'object' &&
+    value !== null &&
+    'code' in value &&
+    typeof value.code === 'string'
+    ? value.code
+    : undefined;
 }

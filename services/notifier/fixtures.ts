@@ -1,9 +1,10 @@
-// Test support shared by the notifier's tests: realistic events, a fake fetch, clock and sleep.
+// Test support shared by the notifier's tests: realistic events, a fake post, clock and sleep.
 import { vi } from 'vitest';
 import type { EventContract } from '../../events/contract';
 import { createObservability } from '../shared/observability';
 import type { DeliveryDeps } from './deliver-webhook';
 import { type Notification, parseNotification } from './notification';
+import type { PostWebhook, WebhookAnswer } from './post-webhook';
 
 /** An EventBridge event as the Lambda service hands it to the notifier. */
 export function eventBridgeEvent(contract: EventContract, detail: unknown) {
@@ -26,38 +27,77 @@ export function notificationOf(contract: EventContract, detail: unknown): Notifi
 
 export interface RecordedRequest {
   readonly url: string;
+  /** Names lower-cased, as a receiver sees them. */
   readonly headers: Record<string, string>;
   readonly body: string;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: AbortSignal;
 }
 
-/** A reply is a response, a thrown network error, or a function of the request (e.g. to hang). */
-export type Reply = Response | Error | ((request: RecordedRequest) => Promise<Response>);
+/** A reply is an answer, a thrown network error, or a function of the request (e.g. to hang). */
+export type Reply = WebhookAnswer | Error | ((request: RecordedRequest) => Promise<WebhookAnswer>);
+
+/** The receiver's answer: a status and, optionally, its `Retry-After` header. */
+export function answer(status = 200, retryAfter?: string): WebhookAnswer {
+  return { status, retryAfter };
+}
+
+/**
+ * A network error as node:http rejects with: a plain Error with a `code`, whose message names the
+ * host (a failed lookup) or the address and port (a failed connection).
+ */
+export function networkError(code: string, url: string): Error {
+  const { hostname, port } = new URL(url);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), {
+      errno: -3008,
+      code,
+      syscall: 'getaddrinfo',
+      hostname,
+    });
+  }
+  return Object.assign(new Error(`connect ${code} 203.0.113.10:${port || 443}`), {
+    errno: -111,
+    code,
+    syscall: 'connect',
+    address: '203.0.113.10',
+    port: Number(port || 443),
+  });
+}
+
+/** What node:http rejects with when the request's signal aborts it. */
+export function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), {
+    name: 'AbortError',
+    code: 'ABORT_ERR',
+  });
+}
 
 /** Answers each URL from its own queue of replies, in order; records every request. */
-export function fakeFetch(replies: Record<string, Reply[]>) {
+export function fakePost(replies: Record<string, Reply[]>) {
   const requests: RecordedRequest[] = [];
-  const fetch = vi.fn(async (input: string | URL | Request, init?: RequestInit) => {
+  const post = vi.fn<PostWebhook>(async ({ url, headers, body }, signal) => {
     const request: RecordedRequest = {
-      url: String(input),
-      headers: Object.fromEntries(new Headers(init?.headers).entries()),
-      body: String(init?.body),
-      signal: init?.signal ?? undefined,
+      url,
+      headers: Object.fromEntries(
+        Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+      ),
+      body,
+      signal,
     };
     requests.push(request);
-    const reply = replies[request.url]?.shift();
-    if (reply === undefined) throw new Error(`no reply left for ${request.url}`);
+    const reply = replies[url]?.shift();
+    if (reply === undefined) throw new Error(`no reply left for ${url}`);
     if (reply instanceof Error) throw reply;
     return typeof reply === 'function' ? reply(request) : reply;
   });
-  return { fetch: fetch as unknown as typeof globalThis.fetch, requests };
+  return { post, requests };
 }
 
 /** A clock that only moves when the code under test sleeps, and records each sleep. */
 export function fakeTime(start = '2025-06-05T12:04:05.000Z') {
   let now = Date.parse(start);
   const sleeps: number[] = [];
-  const deps: Omit<DeliveryDeps, 'fetch'> = {
+  const deps: Omit<DeliveryDeps, 'post'> = {
     clock: () => new Date(now),
     sleep: async (ms) => {
       sleeps.push(ms);

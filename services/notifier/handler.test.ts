@@ -10,7 +10,7 @@ import { InvalidEventError } from '../../events/contract';
 import { ConfigurationError } from '../shared/config';
 import { METRIC } from '../shared/observability';
 import { WebhookDeliveryError } from './deliver-notification';
-import { captureOutput, eventBridgeEvent, fakeFetch, type Reply } from './fixtures';
+import { answer, captureOutput, eventBridgeEvent, fakePost, type Reply } from './fixtures';
 
 const JANDI = 'https://wh.jandi.com/connect-api/webhook/15016768/0a1b2c3d4e5f-secrettoken';
 const ARN =
@@ -43,14 +43,15 @@ beforeEach(() => {
 afterEach(() => {
   output.restore();
   vi.unstubAllEnvs();
-  vi.unstubAllGlobals();
+  vi.doUnmock('./post-webhook');
 });
 
 /** Loads the handler as Lambda does: configuration read from the environment at import. */
 async function coldStart(environment: Record<string, string>, replies: Record<string, Reply[]>) {
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
-  const { fetch, requests } = fakeFetch(replies);
-  vi.stubGlobal('fetch', fetch);
+  const { post, requests } = fakePost(replies);
+  // The handler runs unchanged; only its way of posting is replaced.
+  vi.doMock('./post-webhook', () => ({ postWebhook: post }));
   const { handler } = await import('./handler');
   return { handler, requests };
 }
@@ -66,7 +67,7 @@ describe('notifier handler', () => {
     // Prepare
     const { handler, requests } = await coldStart(
       { WEBHOOK_URL: JANDI },
-      { [JANDI]: [new Response(null)] },
+      { [JANDI]: [answer(200)] },
     );
     // Act
     await handler(eventBridgeEvent(AmiAvailableV1, AmiAvailableV1.examples[0]), context);
@@ -98,7 +99,7 @@ describe('notifier handler', () => {
   it('should count a failed AMI and post it in the configured format', async () => {
     const { handler, requests } = await coldStart(
       { WEBHOOK_URL: JANDI, WEBHOOK_FORMAT: 'slack' },
-      { [JANDI]: [new Response(null)] },
+      { [JANDI]: [answer(200)] },
     );
     await handler(eventBridgeEvent(AmiFailedV1, AmiFailedV1.examples[0]), context);
     expect(JSON.parse(requests[0]?.body ?? '').text).toContain('AMI failed: service-worker');
@@ -112,7 +113,7 @@ describe('notifier handler', () => {
     });
     const { handler, requests } = await coldStart(
       { WEBHOOK_SECRET_ARN: ARN },
-      { [JANDI]: [new Response(null, { status: 204 })] },
+      { [JANDI]: [answer(204)] },
     );
     await handler(eventBridgeEvent(AmiPurgedV1, AmiPurgedV1.examples[0]), context);
     await handler(eventBridgeEvent(AmiAvailableV1, AmiAvailableV1.examples[0]), context);
@@ -147,7 +148,7 @@ describe('notifier handler', () => {
   it('should fail the invocation when a webhook keeps failing, so the event is retried', async () => {
     const { handler, requests } = await coldStart(
       { WEBHOOK_URL: JANDI, WEBHOOK_RETRY_BUDGET_MS: '0' },
-      { [JANDI]: [new Response(null, { status: 502 })] },
+      { [JANDI]: [answer(502)] },
     );
     await expect(
       handler(eventBridgeEvent(AmiAvailableV1, AmiAvailableV1.examples[0]), context),

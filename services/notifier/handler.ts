@@ -5,6 +5,7 @@ import { systemClock } from '../shared/clock';
 import { createObservability } from '../shared/observability';
 import { parseNotifierConfig } from './config';
 import { notify } from './notify';
+import { postWebhook } from './post-webhook';
 import { cachedSecretReader, loadWebhookTargets } from './target-source';
 
 const config = parseNotifierConfig();
@@ -19,7 +20,7 @@ export async function handler(event: unknown, context: Context): Promise<void> {
     await notify(event, {
       policy: config.delivery,
       loadTargets: () => loadWebhookTargets(config.targets, readSecret),
-      fetch: globalThis.fetch,
+      post: postWebhook,
       sleep: (ms) => sleep(ms),
       clock: systemClock,
       random: Math.random,
