@@ -136,7 +136,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   });
 
   // EC2 announces AMIs becoming available or failing on the default bus, as on AWS. The bus is
-  // created below; nothing bakes before the first request, so no event comes before it exists.
+  // created below: changes are held until `attach`, which comes after it.
   const amiStateEvents = imageStateEvents(({ source, detailType, detail, resources, time }) =>
     bus.putEvents([
       {

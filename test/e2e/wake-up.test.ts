@@ -27,6 +27,21 @@ async function bakeEndOf(imageId: string): Promise<number> {
   return Date.parse(Images[0]?.CreationDate ?? '') + BAKE_MS;
 }
 
+/** The first event of this detail-type for the request, within a third of a poll interval. */
+async function firstEventOf(requestId: string, detailType: string) {
+  const [event] = await eventually(
+    async () => {
+      const events = (await system.eventsOf(requestId)).filter(
+        (candidate) => candidate['detail-type'] === detailType,
+      );
+      return events.length > 0 ? events : undefined;
+    },
+    detailType,
+    POLL_MS / 3,
+  );
+  return event;
+}
+
 describe('waking the watcher with EC2 AMI State Change events, end to end over HTTP', () => {
   it('should announce an AMI moments after it becomes available, not at the next 60 s poll', {
     timeout: 30_000,
@@ -35,16 +50,7 @@ describe('waking the watcher with EC2 AMI State Change events, end to end over H
     expect(response.status).toBe(202);
     const { requestId } = (await response.json()) as { requestId: string };
 
-    const [available] = await eventually(
-      async () => {
-        const events = (await system.eventsOf(requestId)).filter(
-          (event) => event['detail-type'] === 'AmiAvailable',
-        );
-        return events.length > 0 ? events : undefined;
-      },
-      'AmiAvailable',
-      POLL_MS / 3,
-    );
+    const available = await firstEventOf(requestId, 'AmiAvailable');
     const imageId = String(available?.detail.data.imageId);
     const delayMs =
       Date.parse(String(available?.detail.data.availableAt)) - (await bakeEndOf(imageId));
@@ -73,16 +79,7 @@ describe('waking the watcher with EC2 AMI State Change events, end to end over H
     const response = await system.createAmi({ instance_name_list: ['flaky-service'] });
     const { requestId } = (await response.json()) as { requestId: string };
 
-    const [failed] = await eventually(
-      async () => {
-        const events = (await system.eventsOf(requestId)).filter(
-          (event) => event['detail-type'] === 'AmiFailed',
-        );
-        return events.length > 0 ? events : undefined;
-      },
-      'AmiFailed',
-      POLL_MS / 3,
-    );
+    const failed = await firstEventOf(requestId, 'AmiFailed');
     expect(failed?.detail.data).toMatchObject({ reason: 'image-failed', imageState: 'failed' });
   });
 });

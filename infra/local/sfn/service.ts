@@ -1,7 +1,8 @@
 import * as z from '../../../events/zod';
 import { AwsJsonError, createJsonService, parseInput } from '../endpoint/json-protocol';
 import type { LocalService } from '../protocol';
-import { SfnApiError, type StepFunctions } from './step-functions';
+import { SfnApiError } from './sfn-api-error';
+import type { StepFunctions } from './step-functions';
 import type { ExecutionRecord } from './store';
 
 const statuses = z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);

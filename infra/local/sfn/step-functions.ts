@@ -112,8 +112,6 @@ interface Registered {
 
 const CALLBACK_SUFFIX = '.waitForTaskToken';
 
-export { SfnApiError };
-
 const STATE_MACHINE_ARN = /^arn:aws[\w-]*:states:[^:]+:\d{12}:stateMachine:[^:]+$/;
 const EXECUTION_ARN = /^arn:aws[\w-]*:states:[^:]+:\d{12}:execution:[^:]+:[^:]+$/;
 

@@ -2,14 +2,12 @@ import {
   DescribeExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
-  SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalTables } from '../../../infra/local/dynamodb/tables';
-import { startLocalEndpoint } from '../../../infra/local/endpoint';
-import { createSfnService } from '../../../infra/local/sfn/service';
 import { createStepFunctions } from '../../../infra/local/sfn/step-functions';
+import { serveStepFunctions } from './sfn-endpoint';
 
 const ARN = 'arn:aws:states:ap-northeast-2:111122223333:stateMachine:callbacks';
 const PUT_AND_WAIT = 'arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken';
@@ -47,21 +45,8 @@ async function start(waitScale: number) {
     taskHandlers: { [PUT_AND_WAIT]: (input) => tables.putItem(input) },
   });
   stepFunctions.registerStateMachine({ arn: ARN, name: 'callbacks', definition });
-  const endpoint = await startLocalEndpoint({
-    port: 0,
-    services: { sfn: createSfnService(stepFunctions) },
-  });
-  const client = new SFNClient({
-    endpoint: endpoint.url,
-    region: 'ap-northeast-2',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-  cleanups.push(async () => {
-    client.destroy();
-    await stepFunctions.close();
-    await endpoint.close();
-  });
+  const { client, close } = await serveStepFunctions(stepFunctions);
+  cleanups.push(close);
   const run = async (imageId: string) => {
     const { executionArn } = await client.send(
       new StartExecutionCommand({ stateMachineArn: ARN, input: JSON.stringify({ imageId }) }),

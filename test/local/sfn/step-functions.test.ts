@@ -4,20 +4,18 @@ import { join } from 'node:path';
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
-  SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLocalEndpoint } from '../../../infra/local/endpoint';
 import { createEventBus } from '../../../infra/local/events/bus';
 import { putEventsTaskHandler } from '../../../infra/local/events/put-events-task';
 import { StateMachineDefinitionError } from '../../../infra/local/sfn/definition';
-import { createSfnService } from '../../../infra/local/sfn/service';
 import {
   createStepFunctions,
   type StepFunctionsOptions,
 } from '../../../infra/local/sfn/step-functions';
+import { serveStepFunctions } from './sfn-endpoint';
 
 const ARN = 'arn:aws:states:ap-northeast-2:111122223333:stateMachine:watcher';
 const DESCRIBE = 'arn:aws:states:::aws-sdk:ec2:describeImages';
@@ -71,7 +69,6 @@ const watcher = {
   },
 };
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -98,23 +95,12 @@ async function start(options: Partial<StepFunctionsOptions> = {}, ec2 = fakeEc2(
     ...options,
   });
   stepFunctions.registerStateMachine({ arn: ARN, name: 'watcher', definition: watcher });
-  const endpoint = await startLocalEndpoint({
-    port: 0,
-    services: { sfn: createSfnService(stepFunctions) },
-  });
-  const client = new SFNClient({
-    endpoint: endpoint.url,
-    region: 'ap-northeast-2',
-    credentials,
-    maxAttempts: 1,
-  });
+  const served = await serveStepFunctions(stepFunctions);
   cleanups.push(async () => {
-    client.destroy();
-    await stepFunctions.close();
+    await served.close();
     await bus.close();
-    await endpoint.close();
   });
-  return { bus, stepFunctions, client, ec2 };
+  return { bus, stepFunctions, client: served.client, ec2 };
 }
 
 describe('executions through @aws-sdk/client-sfn', () => {
