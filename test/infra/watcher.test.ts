@@ -127,6 +127,8 @@ async function runWatcher(
     stateChanges?: Record<string, number[]>;
     /** DynamoDB refuses to record waiting checks. */
     failWaitingChecks?: boolean;
+    /** DynamoDB refuses to delete them. */
+    failForgetting?: boolean;
   } = {},
 ) {
   const { template } = synthesize(options.settings);
@@ -162,6 +164,11 @@ async function runWatcher(
   };
   const forgetImage: LocalHandler = async (raw) => {
     const { Key } = deleteItemInput.parse(raw);
+    if (options.failForgetting) {
+      throw Object.assign(new Error('Throughput exceeds the current capacity'), {
+        name: 'DynamoDb.ProvisionedThroughputExceededException',
+      });
+    }
     forgotten.push(Key.imageId.S);
     waiting.delete(Key.imageId.S);
     return {};
@@ -662,6 +669,25 @@ describe('watcher executed with aws-local-stepfunctions', () => {
     ]);
     expect(eventsFor(run.published, IMAGE_1).map((event) => event.parsed.data)).toMatchObject([
       { availableAt: at(2) },
+    ]);
+  });
+
+  it('should still end normally, after its retries, when the waiting check cannot be deleted', async () => {
+    const run = await runWatcher(
+      { [IMAGE_1]: [pending, { state: 'available' }] },
+      { failForgetting: true },
+    );
+    await run.result;
+
+    expect(eventsFor(run.published, IMAGE_1).map((event) => event.detailType)).toEqual([
+      'AmiAvailable',
+    ]);
+    const entries = await run.stateEntries();
+    // ForgetImage is entered once; its three retries are not new states.
+    expect(entries.slice(-3)).toEqual([
+      WATCHER_STATES.publishAvailable,
+      WATCHER_STATES.forget,
+      WATCHER_STATES.done,
     ]);
   });
 
