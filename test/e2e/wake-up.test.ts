@@ -2,7 +2,11 @@ import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestCloud } from './local-cloud-client';
 
-const BAKE_MS = 1_500;
+/**
+ * Long enough for the creator to start the watcher and its first check to wait before EC2's event
+ * (a wake-up that comes before anyone waits wakes nobody), even on a loaded machine.
+ */
+const BAKE_MS = 3_000;
 /** The deployed poll interval, unscaled: a check that waited for it would come a minute late. */
 const POLL_MS = 60_000;
 
