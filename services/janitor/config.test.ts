@@ -14,6 +14,10 @@ describe('parseJanitorConfig', () => {
       deregisterBurst: 100,
       deregisterConcurrency: 10,
       timeBudgetMarginMs: 30_000,
+      purgeBatchSize: 2_000,
+      launchTemplateVersionDepth: 10_000,
+      purgeSharedImages: false,
+      ssmParameterPrefix: '/',
     });
   });
 
@@ -28,8 +32,20 @@ describe('parseJanitorConfig', () => {
       DEREGISTER_BURST: '20',
       DEREGISTER_CONCURRENCY: '2',
       TIME_BUDGET_MARGIN_MS: '60000',
+      PURGE_BATCH_SIZE: '500',
+      LAUNCH_TEMPLATE_VERSION_DEPTH: '5',
+      PURGE_SHARED_IMAGES: 'true',
+      SSM_PARAMETER_PREFIX: '/ami-lifecycle/',
     });
-    expect(config).toMatchObject({ retentionDays: 30, keepLatest: 3, dryRun: true });
+    expect(config).toMatchObject({
+      retentionDays: 30,
+      keepLatest: 3,
+      dryRun: true,
+      purgeBatchSize: 500,
+      launchTemplateVersionDepth: 5,
+      purgeSharedImages: true,
+      ssmParameterPrefix: '/ami-lifecycle/',
+    });
     expect(config.deregisterRatePerSecond).toBe(2.5);
   });
 

@@ -24,6 +24,17 @@ export const janitorConfigSchema = z.object({
   DEREGISTER_CONCURRENCY: env.integer(10, { min: 1, max: 100 }),
   // Room left at the end of an invocation for in-flight calls and publishing the report.
   TIME_BUDGET_MARGIN_MS: env.integer(30_000, { min: 1_000 }),
+  // Expired candidates one batch (one invocation) decides at most.
+  PURGE_BATCH_SIZE: env.integer(2_000, { min: 1, max: 10_000 }),
+  // Launch template versions checked for an image, newest first; EC2 checks at most 10,000.
+  LAUNCH_TEMPLATE_VERSION_DEPTH: env.integer(10_000, { min: 1, max: 10_000 }),
+  // AMIs shared with other accounts are kept unless this is set: another account may launch them.
+  PURGE_SHARED_IMAGES: env.boolean(false),
+  // Where the fallback in-use check may read SSM parameters (the IAM grant is limited to it).
+  SSM_PARAMETER_PREFIX: z._default(
+    z.string().check(z.regex(/^\/[A-Za-z0-9_./-]*$/, { error: 'must be a path starting with /' })),
+    '/',
+  ),
 });
 
 export interface JanitorConfig {
@@ -36,6 +47,10 @@ export interface JanitorConfig {
   readonly deregisterBurst: number;
   readonly deregisterConcurrency: number;
   readonly timeBudgetMarginMs: number;
+  readonly purgeBatchSize: number;
+  readonly launchTemplateVersionDepth: number;
+  readonly purgeSharedImages: boolean;
+  readonly ssmParameterPrefix: string;
 }
 
 /** Throws `ConfigurationError` naming every bad or missing variable. */
@@ -53,5 +68,9 @@ export function parseJanitorConfig(
     deregisterBurst: raw.DEREGISTER_BURST,
     deregisterConcurrency: raw.DEREGISTER_CONCURRENCY,
     timeBudgetMarginMs: raw.TIME_BUDGET_MARGIN_MS,
+    purgeBatchSize: raw.PURGE_BATCH_SIZE,
+    launchTemplateVersionDepth: raw.LAUNCH_TEMPLATE_VERSION_DEPTH,
+    purgeSharedImages: raw.PURGE_SHARED_IMAGES,
+    ssmParameterPrefix: raw.SSM_PARAMETER_PREFIX,
   };
 }

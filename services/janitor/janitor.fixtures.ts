@@ -23,6 +23,10 @@ export const baseConfig: JanitorConfig = {
   deregisterBurst: 100,
   deregisterConcurrency: 4,
   timeBudgetMarginMs: 30_000,
+  purgeBatchSize: 2_000,
+  launchTemplateVersionDepth: 10_000,
+  purgeSharedImages: false,
+  ssmParameterPrefix: '/',
 };
 
 /** Time that moves only when the janitor waits: pacing and budgets without real sleeping. */
