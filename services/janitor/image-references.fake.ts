@@ -1,6 +1,8 @@
 // Test support: what in an account may still need an AMI (instances, launch template versions,
 // SSM parameters, Image Builder recipes, launch permissions), behind aws-sdk-client-mock, with
-// EC2's DescribeImageReferences semantics and the calls the janitor falls back on.
+// EC2's DescribeImageReferences semantics and the calls the janitor falls back on. It answers
+// DescribeInstances and DescribeLaunchTemplateVersions from its own lists: installed on the same
+// mock after FakeEc2Account, it replaces that fake's answers to those two calls.
 import {
   DescribeImageAttributeCommand,
   DescribeImageReferencesCommand,
