@@ -34,6 +34,7 @@ import { nextScheduledRun } from './schedule';
 import { createSfnService } from './sfn/service';
 import { SfnApiError } from './sfn/sfn-api-error';
 import { createStepFunctions, type StepFunctions } from './sfn/step-functions';
+import { createSsmService } from './ssm';
 import {
   type LocalFunctionSpec,
   type LocalTemplate,
@@ -115,6 +116,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   mkdirSync(join(stateDir, 'logs'), { recursive: true });
   const paths = {
     ec2: join(stateDir, 'ec2.json'),
+    ssm: join(stateDir, 'ssm.json'),
     executions: join(stateDir, 'executions.json'),
     events: join(stateDir, 'events.jsonl'),
     deadLetters: join(stateDir, 'dead-letters.jsonl'),
@@ -148,9 +150,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
     ]),
   );
+  // Parameter Store, whose parameters EC2 reads for `resolve:ssm:` aliases and image references.
+  const ssm = createSsmService({
+    accountId: LOCAL_ACCOUNT_ID,
+    region: LOCAL_REGION,
+    ...(existsSync(paths.ssm) ? { state: JSON.parse(readFileSync(paths.ssm, 'utf8')) } : {}),
+  });
   const savedEc2 = existsSync(paths.ec2) ? JSON.parse(readFileSync(paths.ec2, 'utf8')) : undefined;
   const ec2 = createEc2Service({
     onImageStateChange: amiStateEvents.onImageStateChange,
+    ssmParameters: ssm.parameters,
     accountId: LOCAL_ACCOUNT_ID,
     region: LOCAL_REGION,
     bakeMs: options.bakeMs ?? 8_000,
@@ -251,6 +260,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ec2: afterEachRequest(ec2, () => amiStateEvents.rearm()),
       events: createEventsService(bus),
       sfn: createSfnService(stepFunctions),
+      ssm,
       local: createInspectionService({ bus, ec2, sink: () => sink, stepFunctions }),
     },
   });
@@ -346,6 +356,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const saveEc2 = () => {
     writeFileSync(`${paths.ec2}.tmp`, JSON.stringify(ec2.snapshotState()));
     renameSync(`${paths.ec2}.tmp`, paths.ec2);
+    writeFileSync(`${paths.ssm}.tmp`, JSON.stringify(ssm.snapshotState()));
+    renameSync(`${paths.ssm}.tmp`, paths.ssm);
   };
   const saver = setInterval(saveEc2, 2_000);
 

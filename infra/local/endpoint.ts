@@ -12,6 +12,8 @@ export interface LocalEndpointOptions {
     readonly ec2?: LocalService;
     readonly events?: LocalService;
     readonly sfn?: LocalService;
+    /** Systems Manager Parameter Store (`AmazonSSM.*`, JSON 1.1). */
+    readonly ssm?: LocalService;
     /** The local cloud's own inspection API, under `/_local/` (events, dead letters, webhooks). */
     readonly local?: LocalService;
   };
@@ -84,6 +86,7 @@ async function readRequest(incoming: IncomingMessage): Promise<LocalRequest> {
 const TARGET_PREFIXES = [
   ['AWSEvents.', 'events', 'EventBridge'],
   ['AWSStepFunctions.', 'sfn', 'Step Functions'],
+  ['AmazonSSM.', 'ssm', 'Systems Manager'],
 ] as const;
 
 function route(

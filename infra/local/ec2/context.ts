@@ -1,4 +1,5 @@
 import type { QueryParams } from './query-params';
+import type { SsmParameterLookup } from './ssm-parameters';
 import type { Ec2Store } from './store';
 import type { XmlObject } from './xml-response';
 
@@ -11,6 +12,8 @@ export interface Ec2Context {
   readonly region: string;
   readonly bakeMs: number;
   readonly instanceTransitionMs: number;
+  /** Parameter Store, for `resolve:ssm:` aliases and parameters referencing images. */
+  readonly ssmParameters: SsmParameterLookup | undefined;
 }
 
 export type ActionHandler = (context: Ec2Context, params: QueryParams) => XmlObject;

@@ -56,6 +56,10 @@ const imageSchema = z.object({
   sourceInstanceId: z.optional(z.string()),
   deregistrationProtection: z.optional(z.boolean()),
   stateReason: z.optional(z.object({ code: z.string(), message: z.string() })),
+  /** Accounts the image is shared with (launch permissions by user id). */
+  sharedWith: z.optional(
+    z.array(z.string().check(z.regex(/^\d{12}$/, { error: 'a 12-digit account id' }))),
+  ),
   /** A count of snapshots to make, or their details; default 1. */
   snapshots: z.optional(z.union([z.number(), z.array(imageSnapshotSchema)])),
 });
@@ -91,6 +95,11 @@ export const ec2FixtureSchema = z.object({
   images: z.optional(z.array(imageSchema)),
   snapshots: z.optional(z.array(snapshotSchema)),
   launchTemplates: z.optional(z.array(launchTemplateSchema)),
+  /**
+   * Actions this EC2 answers with `UnauthorizedOperation`, as for a caller without permission
+   * (e.g. `["DescribeImageReferences"]` to exercise a caller's fallback).
+   */
+  unsupportedActions: z.optional(z.array(z.string())),
 });
 
 /** What `seed()` takes; see README.md in this folder for the format with examples. */
@@ -112,6 +121,8 @@ export interface SeedSettings {
   nowMs: number;
   bakeMs: number;
   terminatedVisibleMs: number;
+  /** Action names `unsupportedActions` may list; a typo would otherwise refuse nothing. */
+  knownActions: readonly string[];
 }
 
 /**
@@ -124,6 +135,14 @@ export function seedStore(store: Ec2Store, input: unknown, settings: SeedSetting
   if (!parsed.success)
     throw new Ec2FixtureError(`Invalid EC2 fixture: ${describeIssues(parsed.error)}`);
   const fixture = parsed.data;
+  const unknownAction = fixture.unsupportedActions?.find(
+    (action) => !settings.knownActions.includes(action),
+  );
+  if (unknownAction !== undefined) {
+    throw new Ec2FixtureError(
+      `Fixture unsupportedActions names an unknown action ${unknownAction}`,
+    );
+  }
   const now = new Date(settings.nowMs).toISOString();
   const ids = new Set<string>();
   const claim = (prefix: string, id: string | undefined): string => {
@@ -251,6 +270,9 @@ export function seedStore(store: Ec2Store, input: unknown, settings: SeedSetting
       blockDevices,
       sourceInstanceId: item.sourceInstanceId,
       deregistrationProtection: item.deregistrationProtection ? 'enabled' : 'disabled',
+      ...(item.sharedWith && item.sharedWith.length > 0
+        ? { sharedWith: [...new Set(item.sharedWith)] }
+        : {}),
       stateReason:
         item.stateReason ??
         (state === 'failed'
@@ -292,6 +314,7 @@ export function seedStore(store: Ec2Store, input: unknown, settings: SeedSetting
   }
   for (const record of images) store.addImage({ ...record, seq: store.nextSeq() });
   for (const record of templates) store.addLaunchTemplate({ ...record, seq: store.nextSeq() });
+  for (const action of fixture.unsupportedActions ?? []) store.refusedActions.add(action);
   return {
     instanceIds: instances.map((r) => r.instanceId),
     imageIds: images.map((r) => r.imageId),

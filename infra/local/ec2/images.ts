@@ -96,7 +96,7 @@ function imageNotFound(ids: readonly string[]): Ec2Error {
     : new Ec2Error('InvalidAMIID.NotFound', `The image ids '[${ids.join(', ')}]' do not exist`);
 }
 
-function checkImageIds(ids: readonly string[]): void {
+export function checkImageIds(ids: readonly string[]): void {
   const malformed = ids.find((id) => !isWellFormedId('ami', id));
   if (malformed !== undefined) {
     throw new Ec2Error(
@@ -147,7 +147,9 @@ export const describeImages: ActionHandler = (context, params) => {
   const matchesOwner = owners.length > 0 ? ownerMatcher(context, owners) : () => true;
   const publicOnly = executableBy.includes('all') && !executableBy.includes('self');
   const matches = (image: ImageRecord) =>
-    (image.ownerId === context.accountId || image.public) &&
+    (image.ownerId === context.accountId ||
+      image.public ||
+      image.sharedWith?.includes(context.accountId) === true) &&
     (includeDisabled || image.state !== 'disabled') &&
     (!publicOnly || image.public) &&
     matchesOwner(image) &&

@@ -11,6 +11,7 @@ import {
 } from './model';
 import { checkMaxResults, page } from './pagination';
 import type { QueryParams } from './query-params';
+import { resolveImageAlias } from './ssm-parameters';
 import { tagList } from './store';
 import { tagsByResourceType } from './tag-specifications';
 import type { XmlObject } from './xml-response';
@@ -143,7 +144,9 @@ function requestedVolumes(params: QueryParams, defaults: readonly Volume[]): Vol
 
 export const runInstances: ActionHandler = (context, params) => {
   const template = resolveTemplateForLaunch(context, params);
-  const imageId = params.string('ImageId') ?? template?.imageId;
+  const requested = params.string('ImageId') ?? template?.imageId;
+  // EC2 resolves a `resolve:ssm:` alias at launch; the instance records the AMI it found.
+  const imageId = resolveImageAlias(requested, context.ssmParameters) ?? requested;
   if (imageId === undefined) {
     throw new Ec2Error('MissingParameter', 'The request must contain the parameter ImageId');
   }

@@ -4,6 +4,7 @@ import { bool, compileFilters, type FilterFields } from './filters';
 import { isWellFormedId, newId } from './ids';
 import type { LaunchTemplateRecord, LaunchTemplateVersionRecord } from './model';
 import { checkMaxResults, page } from './pagination';
+import { resolveImageAlias } from './ssm-parameters';
 import { tagList } from './store';
 import { tagsByResourceType } from './tag-specifications';
 import type { XmlObject } from './xml-response';
@@ -27,6 +28,14 @@ const VERSION_FILTERS: FilterFields<VersionEntry> = {
   'create-time': (v) => v.version.createTime,
 };
 
+/** A template's `depth` newest versions (the ones DescribeImageReferences' `version-depth` checks). */
+export function newestVersions(
+  template: LaunchTemplateRecord,
+  depth: number,
+): LaunchTemplateVersionRecord[] {
+  return [...template.versions].sort((a, b) => b.versionNumber - a.versionNumber).slice(0, depth);
+}
+
 export function latestVersion(template: LaunchTemplateRecord): number {
   return template.versions.reduce((max, v) => Math.max(max, v.versionNumber), 0);
 }
@@ -43,7 +52,10 @@ function renderTemplate(template: LaunchTemplateRecord): XmlObject {
   };
 }
 
-function renderVersion({ template, version }: VersionEntry): XmlObject {
+function renderVersion(
+  { template, version }: VersionEntry,
+  resolveImage: (imageId: string | undefined) => string | undefined,
+): XmlObject {
   return {
     launchTemplateId: template.launchTemplateId,
     launchTemplateName: template.name,
@@ -53,7 +65,7 @@ function renderVersion({ template, version }: VersionEntry): XmlObject {
     createdBy: template.createdBy,
     defaultVersion: version.versionNumber === template.defaultVersion,
     launchTemplateData: {
-      imageId: version.data.imageId,
+      imageId: resolveImage(version.data.imageId),
       instanceType: version.data.instanceType,
     },
   };
@@ -239,8 +251,13 @@ export const describeLaunchTemplateVersions: ActionHandler = (context, params) =
       nextToken: params.string('NextToken'),
     },
   );
+  // `ResolveAlias` shows the AMI a `resolve:ssm:` alias points at now; one that resolves to
+  // nothing is shown as written.
+  const resolveAlias = params.boolean('ResolveAlias') ?? false;
+  const resolveImage = (imageId: string | undefined) =>
+    resolveAlias ? (resolveImageAlias(imageId, context.ssmParameters) ?? imageId) : imageId;
   return {
-    launchTemplateVersionSet: paged.items.map((item) => renderVersion(item.entry)),
+    launchTemplateVersionSet: paged.items.map((item) => renderVersion(item.entry, resolveImage)),
     nextToken: paged.nextToken,
   };
 };

@@ -87,6 +87,8 @@ export interface ImageRecord {
   /** Epoch ms until which a disabled-with-cooldown protection still blocks deregistration. */
   protectedUntilMs?: number;
   stateReason?: StateReason;
+  /** Accounts the image is shared with (launch permissions by user id); `public` is `Group=all`. */
+  sharedWith?: string[];
   /** While pending: when the image leaves `pending`, and for which state. */
   bake?: { startMs: number; endMs: number; outcome: 'available' | 'failed'; reason?: string };
 }
@@ -156,4 +158,6 @@ export interface Ec2State {
   images: ImageRecord[];
   snapshots: SnapshotRecord[];
   launchTemplates: LaunchTemplateRecord[];
+  /** Actions this EC2 refuses with `UnauthorizedOperation`, as an account without permission. */
+  unsupportedActions?: string[];
 }

@@ -109,8 +109,8 @@ export class QueryParams {
     });
   }
 
-  /** The distinct N of every `prefix.N...` parameter, ascending. */
-  private indexes(prefix: string): number[] {
+  /** The distinct N of every `prefix.N...` parameter, ascending (members of a list of structures). */
+  indexes(prefix: string): number[] {
     const found = new Set<number>();
     const start = `${prefix}.`;
     for (const name of this.values.keys()) {

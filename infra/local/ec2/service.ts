@@ -2,6 +2,8 @@ import type { LocalRequest, LocalResponse, LocalService } from '../protocol';
 import type { ActionHandler, Ec2Context } from './context';
 import { Ec2Error } from './errors';
 import { type Ec2Fixture, type SeedResult, seedStore } from './fixture';
+import { describeImageAttribute, modifyImageAttribute } from './image-attributes';
+import { describeImageReferences } from './image-references';
 import {
   createImage,
   deregisterImage,
@@ -24,6 +26,7 @@ import {
 import type { Ec2State, ImageStateChange } from './model';
 import { QueryParams } from './query-params';
 import { deleteSnapshot, describeSnapshots } from './snapshots';
+import type { SsmParameterLookup } from './ssm-parameters';
 import { Ec2Store } from './store';
 import { createTags, deleteTags, describeTags } from './tags';
 import { Throttle, type ThrottlingOptions } from './throttling';
@@ -38,6 +41,9 @@ const ACTIONS: Readonly<Record<string, ActionHandler>> = {
   CreateImage: createImage,
   DescribeImages: describeImages,
   DeregisterImage: deregisterImage,
+  DescribeImageAttribute: describeImageAttribute,
+  ModifyImageAttribute: modifyImageAttribute,
+  DescribeImageReferences: describeImageReferences,
   EnableImageDeregistrationProtection: enableImageDeregistrationProtection,
   DisableImageDeregistrationProtection: disableImageDeregistrationProtection,
   DescribeSnapshots: describeSnapshots,
@@ -77,6 +83,11 @@ export interface Ec2ServiceOptions {
    * request that settled (changes not yet delivered then wait for the next settle).
    */
   onImageStateChange?: (change: ImageStateChange) => void;
+  /**
+   * Parameter Store (the local SSM service's `parameters`): resolves launch templates'
+   * `resolve:ssm:` aliases and lets DescribeImageReferences report parameters.
+   */
+  ssmParameters?: SsmParameterLookup;
 }
 
 /** Makes the next `times` calls of `action` fail with this error (e.g. to test a caller's retry). */
@@ -165,6 +176,7 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
       nowMs: now(),
       bakeMs: settings.bakeMs,
       terminatedVisibleMs: settings.terminatedVisibleMs,
+      knownActions: SUPPORTED_ACTIONS,
     });
   const snapshotState = (): Ec2State => {
     settle();
@@ -219,6 +231,13 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
           failure.statusCode ?? 400,
         );
       }
+      if (store.refusedActions.has(action)) {
+        throw new Ec2Error(
+          'UnauthorizedOperation',
+          'You are not authorized to perform this operation.',
+          403,
+        );
+      }
       if (params.boolean('DryRun') === true) {
         throw new Ec2Error(
           'DryRunOperation',
@@ -235,6 +254,7 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
         region: settings.region,
         bakeMs: settings.bakeMs,
         instanceTransitionMs: settings.instanceTransitionMs,
+        ssmParameters: options.ssmParameters,
       };
       const body = handler(context, params);
       deliverImageStateChanges();

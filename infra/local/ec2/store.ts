@@ -26,6 +26,8 @@ export class Ec2Store {
   readonly images = new Map<string, ImageRecord>();
   readonly snapshots = new Map<string, SnapshotRecord>();
   readonly launchTemplates = new Map<string, LaunchTemplateRecord>();
+  /** Actions answered `UnauthorizedOperation` (a fixture's `unsupportedActions`). */
+  readonly refusedActions = new Set<string>();
   private readonly imageNames = new Map<string, string>();
   private readonly snapshotUsers = new Map<string, Set<string>>();
   private readonly launchTemplateNames = new Map<string, string>();
@@ -237,6 +239,7 @@ export class Ec2Store {
       images: [...this.images.values()],
       snapshots: [...this.snapshots.values()],
       launchTemplates: [...this.launchTemplates.values()],
+      ...(this.refusedActions.size > 0 ? { unsupportedActions: [...this.refusedActions] } : {}),
     });
   }
 
@@ -249,6 +252,7 @@ export class Ec2Store {
     for (const record of bySeq(copy.snapshots)) this.addSnapshot(record);
     for (const record of bySeq(copy.images)) this.addImage(record);
     for (const record of bySeq(copy.launchTemplates)) this.addLaunchTemplate(record);
+    for (const action of copy.unsupportedActions ?? []) this.refusedActions.add(action);
   }
 }
 
