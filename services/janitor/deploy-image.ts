@@ -9,6 +9,8 @@ export interface DeployImage {
   readonly state: string;
   readonly deregistrationProtected: boolean;
   readonly retainTagged: boolean;
+  /** Carries a tag whose key starts with `aws:backup:`: AWS Backup manages the image's lifecycle. */
+  readonly awsBackupManaged: boolean;
   /** EBS snapshots of the block device mappings (what a dry run reports). */
   readonly snapshotIds: readonly string[];
 }

@@ -45,6 +45,8 @@ export interface ImageSpec {
   readonly snapshotIds?: readonly string[];
   readonly imageId?: string;
   readonly name?: string;
+  /** Tagged as AWS Backup tags the images it creates (`aws:backup:source-resource`). */
+  readonly awsBackup?: boolean;
 }
 
 /** A Deploy AMI as DescribeImages returns it. */
@@ -58,6 +60,9 @@ export function deployImage(spec: ImageSpec): Image {
     tags.push({ Key: TAG.instanceName, Value: spec.instanceName });
   }
   if (spec.retain) tags.push({ Key: TAG.retain, Value: 'incident-4711' });
+  if (spec.awsBackup) {
+    tags.push({ Key: 'aws:backup:source-resource', Value: 'i-0123456789abcdef0:backup-plan' });
+  }
   const snapshotIds = spec.snapshotIds ?? [nextId('snap')];
   return {
     ImageId: spec.imageId ?? nextId('ami'),

@@ -14,15 +14,35 @@ const PAGE_SIZE = 1000;
 /** The seed system's AMI name: `{NAME}-Deploy-YYYY-MM-DD_HH_MM`. */
 const SEED_NAME_PATTERN = /^(.+)-Deploy-\d{4}-\d{2}-\d{2}_\d{2}_\d{2}$/;
 
+/** The tag prefix AWS Backup puts on the images it creates and manages (reserved to AWS). */
+const AWS_BACKUP_TAG_PREFIX = 'aws:backup:';
+
 /**
  * Lists this account's `Reason=Deploy` AMIs, for one instance name or all, in pages of 1,000.
  * One name costs two queries (its provenance tag; the seed name pattern for images made before
  * provenance tags existed), so the pages scale with that name's images, not the account's.
+ * Holds the whole listing in memory: prefer `listDeployImagePages` for large accounts.
  */
 export async function listDeployImages(
   ec2: EC2Client,
   instanceName?: string,
 ): Promise<DeployImage[]> {
+  const images: DeployImage[] = [];
+  for await (const page of listDeployImagePages(ec2, instanceName)) images.push(...page);
+  return images;
+}
+
+/**
+ * The same listing as `listDeployImages`, one DescribeImages page at a time: each page of the
+ * SDK's `Image` objects is reduced to compact `DeployImage`s before it is yielded, so a caller
+ * that keeps only what it needs holds O(page) memory, whatever the account's size. Empty pages
+ * (everything filtered out) are not yielded. For one name, an image both queries return (tagged,
+ * and named as the seed names its images) is yielded once.
+ */
+export async function* listDeployImagePages(
+  ec2: EC2Client,
+  instanceName?: string,
+): AsyncGenerator<DeployImage[]> {
   const deploy: Filter = { Name: `tag:${TAG.reason}`, Values: [DEPLOY_REASON] };
   const queries: Filter[][] =
     instanceName === undefined
@@ -31,32 +51,47 @@ export async function listDeployImages(
           [deploy, { Name: `tag:${TAG.instanceName}`, Values: [instanceName] }],
           [deploy, { Name: 'name', Values: [`${instanceName}-Deploy-*`] }],
         ];
-  const byId = new Map<string, DeployImage>();
+  // Bounded by one name's images; a sweep runs a single query and needs none.
+  const seen = instanceName === undefined ? undefined : new Set<string>();
   for (const filters of queries) {
-    for await (const image of describeImages(ec2, filters)) {
-      const deployImage = toDeployImage(image);
-      if (deployImage === undefined) continue;
-      if (instanceName !== undefined && deployImage.instanceName !== instanceName) continue;
-      byId.set(deployImage.imageId, deployImage);
-    }
+    let nextToken: string | undefined;
+    do {
+      const page = await describeDeployImagePage(ec2, filters, nextToken);
+      nextToken = page.nextToken;
+      const images = page.images.filter((image) => {
+        if (seen === undefined) return true;
+        if (image.instanceName !== instanceName || seen.has(image.imageId)) return false;
+        seen.add(image.imageId);
+        return true;
+      });
+      if (images.length > 0) yield images;
+    } while (nextToken);
   }
-  return [...byId.values()];
 }
 
-async function* describeImages(ec2: EC2Client, filters: Filter[]): AsyncGenerator<Image> {
-  let nextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeImagesCommand({
-        Owners: ['self'],
-        Filters: filters,
-        MaxResults: PAGE_SIZE,
-        NextToken: nextToken,
-      }),
-    );
-    yield* page.Images ?? [];
-    nextToken = page.NextToken;
-  } while (nextToken);
+/**
+ * One DescribeImages page, already reduced: the SDK's response lives only in this function's
+ * frame, never in the generator's while its consumer works on the page.
+ */
+async function describeDeployImagePage(
+  ec2: EC2Client,
+  filters: Filter[],
+  nextToken: string | undefined,
+): Promise<{ images: DeployImage[]; nextToken: string | undefined }> {
+  const response = await ec2.send(
+    new DescribeImagesCommand({
+      Owners: ['self'],
+      Filters: filters,
+      MaxResults: PAGE_SIZE,
+      NextToken: nextToken,
+    }),
+  );
+  const images: DeployImage[] = [];
+  for (const image of response.Images ?? []) {
+    const deployImage = toDeployImage(image);
+    if (deployImage !== undefined) images.push(deployImage);
+  }
+  return { images, nextToken: response.NextToken };
 }
 
 /** Which instance name an image belongs to: provenance tag first, then the seed's name pattern. */
@@ -88,6 +123,7 @@ function toDeployImage(image: Image): DeployImage | undefined {
     deregistrationProtected:
       image.DeregistrationProtection !== undefined && image.DeregistrationProtection !== 'disabled',
     retainTagged: tags.some((tag) => tag.Key === TAG.retain),
+    awsBackupManaged: tags.some((tag) => tag.Key?.startsWith(AWS_BACKUP_TAG_PREFIX) === true),
     snapshotIds: (image.BlockDeviceMappings ?? []).flatMap((mapping) => {
       const snapshotId = snapshotIdSchema.safeParse(mapping.Ebs?.SnapshotId);
       return snapshotId.success ? [snapshotId.data] : [];

@@ -17,6 +17,7 @@ function image(overrides: Partial<DeployImage> & { ageDays: number }): DeployIma
     state: 'available',
     deregistrationProtected: false,
     retainTagged: false,
+    awsBackupManaged: false,
     snapshotIds: [],
     ...rest,
   };

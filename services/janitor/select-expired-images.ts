@@ -32,24 +32,48 @@ export interface Candidate {
  * The expired Deploy images of the given set, in the run's deterministic order. An image is a
  * candidate when it is settled and older than the retention; it is kept when it is among the
  * newest `keepLatest` *available* images of its name (a pending or failed replacement never
- * lets the last good one go), carries the operator's retention tag, or is protected from
- * deregistration. Whether instances or launch templates use it is judged by `keptForUse`.
+ * lets the last good one go), carries the operator's retention tag, is protected from
+ * deregistration, or is managed by AWS Backup. Whether instances or launch templates use it is
+ * judged by `keptForUse`.
  */
 export function selectExpiredImages(
   images: readonly DeployImage[],
   { now, retentionDays, keepLatest }: SelectionSettings,
 ): Candidate[] {
   const newest = newestAvailablePerName(images, keepLatest);
-  const cutoff = now.getTime() - retentionDays * DAY_MS;
+  const cutoffMs = expiryCutoffMs(now, retentionDays);
   return images
-    .filter((image) => SETTLED_STATES.has(image.state) && Date.parse(image.createdAt) < cutoff)
-    .map((image) => ({
-      key: { instanceName: image.instanceName, createdAt: image.createdAt, imageId: image.imageId },
-      image,
-      ageDays: (now.getTime() - Date.parse(image.createdAt)) / DAY_MS,
-      kept: keptByImage(image, newest, keepLatest),
-    }))
+    .filter((image) => isExpired(image, cutoffMs))
+    .map((image) => toCandidate(image, now, newest, keepLatest))
     .sort((a, b) => compareKeys(a.key, b.key));
+}
+
+/** Images created before this instant (epoch ms) are older than the retention. */
+export function expiryCutoffMs(now: Date, retentionDays: number): number {
+  return now.getTime() - retentionDays * DAY_MS;
+}
+
+/** Settled and older than the retention: a candidate, whether or not a rule then keeps it. */
+export function isExpired(image: DeployImage, cutoffMs: number): boolean {
+  return SETTLED_STATES.has(image.state) && Date.parse(image.createdAt) < cutoffMs;
+}
+
+/**
+ * An expired image as a candidate, with the verdict of the rules that need no lookup;
+ * `newest` holds the ids of the newest `keepLatest` available images of every name.
+ */
+export function toCandidate(
+  image: DeployImage,
+  now: Date,
+  newest: ReadonlySet<string>,
+  keepLatest: number,
+): Candidate {
+  return {
+    key: { instanceName: image.instanceName, createdAt: image.createdAt, imageId: image.imageId },
+    image,
+    ageDays: (now.getTime() - Date.parse(image.createdAt)) / DAY_MS,
+    kept: keptByImage(image, newest, keepLatest),
+  };
 }
 
 function keptByImage(
@@ -62,6 +86,8 @@ function keptByImage(
   }
   if (image.retainTagged) return { reason: 'retention-tag' };
   if (image.deregistrationProtected) return { reason: 'deregistration-protection' };
+  // AWS Backup deletes what it manages by its own plan; deregistering it would break that plan.
+  if (image.awsBackupManaged) return { reason: 'aws-backup-managed' };
   return undefined;
 }
 
