@@ -12,6 +12,7 @@ export interface LocalEndpointOptions {
     readonly ec2?: LocalService;
     readonly events?: LocalService;
     readonly sfn?: LocalService;
+    readonly dynamodb?: LocalService;
     /** The local cloud's own inspection API, under `/_local/` (events, dead letters, webhooks). */
     readonly local?: LocalService;
   };
@@ -84,6 +85,7 @@ async function readRequest(incoming: IncomingMessage): Promise<LocalRequest> {
 const TARGET_PREFIXES = [
   ['AWSEvents.', 'events', 'EventBridge'],
   ['AWSStepFunctions.', 'sfn', 'Step Functions'],
+  ['DynamoDB_20120810.', 'dynamodb', 'DynamoDB'],
 ] as const;
 
 function route(
