@@ -325,7 +325,7 @@ export function readLocalTemplate(
   if (!stateMachine) throw new TemplateResolutionError('the template has no watcher state machine');
 
   const tables = ofType('AWS::DynamoDB::Table').map(([logicalId, resource]) =>
-    readTable(logicalId, physicalName(logicalId), resource),
+    readTableSpec(logicalId, physicalName(logicalId), resource),
   );
 
   return {
@@ -365,7 +365,12 @@ const TableProperties = z.object({
   ),
 });
 
-function readTable(logicalId: string, name: string, resource: Resource): LocalTableSpec {
+/** Reads an `AWS::DynamoDB::Table` resource: its key schema with types, indexes and TTL. */
+export function readTableSpec(
+  logicalId: string,
+  name: string,
+  resource: { readonly Properties?: Record<string, unknown> },
+): LocalTableSpec {
   const parsed = TableProperties.safeParse(resource.Properties ?? {});
   if (!parsed.success) {
     throw new TemplateResolutionError(`${logicalId}: ${describeIssues(parsed.error)}`);
