@@ -14,7 +14,8 @@ import { parseSettings } from '../settings';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './account';
 import { startApiGateway } from './api-gateway';
 import { defaultFixture } from './default-fixture';
-import { createLocalTables } from './dynamodb/tables';
+import { startLocalDynamoDb } from './dynamodb/local-dynamodb';
+import { dynamoDbTaskHandler } from './dynamodb/table-tasks';
 import {
   createEc2Service,
   type Ec2Fixture,
@@ -48,9 +49,9 @@ export interface LocalCloudOptions {
   readonly host?: string;
   /** Port of the REST API (`/prod/create-ami`); 0 picks a free one. Default 3000. */
   readonly apiPort?: number;
-  /** Port of the single AWS endpoint (EC2, EventBridge, Step Functions); default 4566. */
+  /** Port of the single AWS endpoint (EC2, EventBridge, Step Functions, DynamoDB); default 4566. */
   readonly awsPort?: number;
-  /** Where state (EC2, executions, event log, dead letters, function logs) is kept. */
+  /** Where state (EC2, DynamoDB, executions, event log, dead letters, function logs) is kept. */
   readonly stateDir?: string;
   /** Forget saved state and start from the fixture. */
   readonly reset?: boolean;
@@ -120,6 +121,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     executions: join(stateDir, 'executions.json'),
     events: join(stateDir, 'events.jsonl'),
     deadLetters: join(stateDir, 'dead-letters.jsonl'),
+    dynamodb: join(stateDir, 'dynamodb'),
   };
 
   // Waits are shortened locally, so the wall-clock deadline of a pending AMI is shortened with
@@ -231,15 +233,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   // The watcher's EC2 calls go over HTTP like a service integration's; the endpoint they need is
   // started below, with the Step Functions service it serves, so the client is made on first use.
   let watcherEc2: EC2Client | undefined;
-  const tables = createLocalTables(template.tables);
+  // Started before Step Functions: executions rerun at restart write to the tables at once.
+  const dynamodb = await startLocalDynamoDb({
+    path: paths.dynamodb,
+    tables: template.tables,
+    region: LOCAL_REGION,
+  });
   const stepFunctions = createStepFunctions({
     waitScale,
     stateFile: paths.executions,
     runningAtRestart: 'rerun',
     taskHandlers: {
-      [TASKS.putItemAndWait]: (input) => tables.putItem(input),
-      [TASKS.deleteItem]: (input) => tables.deleteItem(input),
-      [TASKS.getItem]: (input) => tables.getItem(input),
+      [TASKS.putItemAndWait]: dynamoDbTaskHandler(dynamodb.client, TASKS.putItemAndWait),
+      [TASKS.deleteItem]: dynamoDbTaskHandler(dynamodb.client, TASKS.deleteItem),
+      [TASKS.getItem]: dynamoDbTaskHandler(dynamodb.client, TASKS.getItem),
       [TASKS.sendTaskSuccess]: (input) => sendTaskSuccessTask(stepFunctions, input),
       [TASKS.describeImages]: (input) => {
         watcherEc2 ??= new EC2Client({
@@ -261,6 +268,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       events: createEventsService(bus),
       sfn: createSfnService(stepFunctions),
       ssm,
+      dynamodb: dynamodb.service,
       local: createInspectionService({ bus, ec2, sink: () => sink, stepFunctions }),
     },
   });
@@ -393,6 +401,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       await bus.close();
       await Promise.all([...functions.values()].map((entry) => entry.instance?.close()));
       await endpoint.close();
+      await dynamodb.close();
       await sink?.close();
       saveEc2();
     },

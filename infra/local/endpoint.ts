@@ -14,6 +14,7 @@ export interface LocalEndpointOptions {
     readonly sfn?: LocalService;
     /** Systems Manager Parameter Store (`AmazonSSM.*`, JSON 1.1). */
     readonly ssm?: LocalService;
+    readonly dynamodb?: LocalService;
     /** The local cloud's own inspection API, under `/_local/` (events, dead letters, webhooks). */
     readonly local?: LocalService;
   };
@@ -87,6 +88,7 @@ const TARGET_PREFIXES = [
   ['AWSEvents.', 'events', 'EventBridge'],
   ['AWSStepFunctions.', 'sfn', 'Step Functions'],
   ['AmazonSSM.', 'ssm', 'Systems Manager'],
+  ['DynamoDB_20120810.', 'dynamodb', 'DynamoDB'],
 ] as const;
 
 function route(

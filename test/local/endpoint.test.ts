@@ -64,13 +64,13 @@ describe('startLocalEndpoint', () => {
     });
     const unknownTarget = await fetch(endpoint.url, {
       method: 'POST',
-      headers: { 'x-amz-target': 'DynamoDB_20120810.GetItem' },
+      headers: { 'x-amz-target': 'Kinesis_20131202.PutRecord' },
       body: '{}',
     });
     expect(unknownTarget.status).toBe(400);
     expect(await unknownTarget.json()).toEqual({
       __type: 'UnknownOperationException',
-      message: expect.stringMatching(/DynamoDB_20120810\.GetItem/),
+      message: expect.stringMatching(/Kinesis_20131202\.PutRecord/),
     });
 
     const notServed = await fetch(endpoint.url, {

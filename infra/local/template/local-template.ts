@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { describeIssues } from '../../../events/issues';
+import * as z from '../../../events/zod';
 import { TEMPLATE_METADATA } from '../../template-metadata';
 import {
   type ResolveContext,
@@ -61,10 +63,31 @@ export interface LocalStateMachineSpec {
   readonly definition: Record<string, unknown>;
 }
 
+/** A key attribute of a table or index, with its DynamoDB scalar type. */
+export interface LocalKeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N' | 'B';
+}
+
+export interface LocalTableIndexSpec {
+  readonly name: string;
+  readonly partitionKey: LocalKeyAttribute;
+  readonly sortKey?: LocalKeyAttribute;
+  readonly projection: {
+    readonly type: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+    readonly nonKeyAttributes?: readonly string[];
+  };
+}
+
 export interface LocalTableSpec {
   readonly logicalId: string;
+  /** The physical name, as the functions receive it in their environment. */
   readonly name: string;
-  readonly partitionKey: string;
+  readonly partitionKey: LocalKeyAttribute;
+  readonly sortKey?: LocalKeyAttribute;
+  readonly globalSecondaryIndexes: readonly LocalTableIndexSpec[];
+  /** The attribute named by `TimeToLiveSpecification`, when enabled. */
+  readonly timeToLiveAttribute?: string;
 }
 
 export interface LocalApiRoute {
@@ -83,7 +106,7 @@ export interface LocalTemplate {
   readonly stateMachine: LocalStateMachineSpec;
   /** Every state machine of the stack, the watcher included. */
   readonly stateMachines: readonly LocalStateMachineSpec[];
-  /** DynamoDB tables, with their partition key. */
+  /** DynamoDB tables, with their key schema and global secondary indexes. */
   readonly tables: readonly LocalTableSpec[];
   readonly routes: readonly LocalApiRoute[];
   /** Physical names and ARNs of every resource, for timelines and errors. */
@@ -301,15 +324,9 @@ export function readLocalTemplate(
   const stateMachine = stateMachines.find((machine) => machine.service === 'watcher');
   if (!stateMachine) throw new TemplateResolutionError('the template has no watcher state machine');
 
-  const tables = ofType('AWS::DynamoDB::Table').map(([logicalId, resource]): LocalTableSpec => {
-    const keys = (resource.Properties?.KeySchema ?? []) as {
-      AttributeName: string;
-      KeyType: string;
-    }[];
-    const partitionKey = keys.find((key) => key.KeyType === 'HASH')?.AttributeName;
-    if (!partitionKey) throw new TemplateResolutionError(`${logicalId} has no partition key`);
-    return { logicalId, name: physicalName(logicalId), partitionKey };
-  });
+  const tables = ofType('AWS::DynamoDB::Table').map(([logicalId, resource]) =>
+    readTableSpec(logicalId, physicalName(logicalId), resource),
+  );
 
   return {
     bus,
@@ -320,6 +337,81 @@ export function readLocalTemplate(
     tables,
     routes: readRoutes(resources, context),
     arnOf: (logicalId) => arn(requireResource(resources, logicalId).Type, physicalName(logicalId)),
+  };
+}
+
+const KeySchema = z.array(
+  z.object({ AttributeName: z.string(), KeyType: z.enum(['HASH', 'RANGE']) }),
+);
+const TableProperties = z.object({
+  KeySchema,
+  AttributeDefinitions: z.array(
+    z.object({ AttributeName: z.string(), AttributeType: z.enum(['S', 'N', 'B']) }),
+  ),
+  GlobalSecondaryIndexes: z.optional(
+    z.array(
+      z.object({
+        IndexName: z.string(),
+        KeySchema,
+        Projection: z.object({
+          ProjectionType: z.optional(z.enum(['ALL', 'KEYS_ONLY', 'INCLUDE'])),
+          NonKeyAttributes: z.optional(z.array(z.string())),
+        }),
+      }),
+    ),
+  ),
+  TimeToLiveSpecification: z.optional(
+    z.object({ AttributeName: z.optional(z.string()), Enabled: z.boolean() }),
+  ),
+});
+
+/** Reads an `AWS::DynamoDB::Table` resource: its key schema with types, indexes and TTL. */
+export function readTableSpec(
+  logicalId: string,
+  name: string,
+  resource: { readonly Properties?: Record<string, unknown> },
+): LocalTableSpec {
+  const parsed = TableProperties.safeParse(resource.Properties ?? {});
+  if (!parsed.success) {
+    throw new TemplateResolutionError(`${logicalId}: ${describeIssues(parsed.error)}`);
+  }
+  const props = parsed.data;
+  const typeOf = new Map(
+    props.AttributeDefinitions.map((attribute) => [
+      attribute.AttributeName,
+      attribute.AttributeType,
+    ]),
+  );
+  const keysOf = (keys: z.infer<typeof KeySchema>, owner: string) => {
+    const attribute = (keyType: 'HASH' | 'RANGE'): LocalKeyAttribute | undefined => {
+      const name = keys.find((key) => key.KeyType === keyType)?.AttributeName;
+      if (name === undefined) return undefined;
+      const type = typeOf.get(name);
+      if (!type)
+        throw new TemplateResolutionError(`${owner}: key ${name} has no AttributeDefinition`);
+      return { name, type };
+    };
+    const partitionKey = attribute('HASH');
+    if (!partitionKey) throw new TemplateResolutionError(`${owner} has no partition key`);
+    const sortKey = attribute('RANGE');
+    return { partitionKey, ...(sortKey ? { sortKey } : {}) };
+  };
+  const ttl = props.TimeToLiveSpecification;
+  return {
+    logicalId,
+    name,
+    ...keysOf(props.KeySchema, logicalId),
+    globalSecondaryIndexes: (props.GlobalSecondaryIndexes ?? []).map((index) => ({
+      name: index.IndexName,
+      ...keysOf(index.KeySchema, `${logicalId} index ${index.IndexName}`),
+      projection: {
+        type: index.Projection.ProjectionType ?? 'ALL',
+        ...(index.Projection.NonKeyAttributes
+          ? { nonKeyAttributes: index.Projection.NonKeyAttributes }
+          : {}),
+      },
+    })),
+    ...(ttl?.Enabled && ttl.AttributeName ? { timeToLiveAttribute: ttl.AttributeName } : {}),
   };
 }
 

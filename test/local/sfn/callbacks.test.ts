@@ -1,3 +1,4 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
   SendTaskFailureCommand,
@@ -5,7 +6,8 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLocalTables } from '../../../infra/local/dynamodb/tables';
+import { startLocalDynamoDb } from '../../../infra/local/dynamodb/local-dynamodb';
+import { dynamoDbTaskHandler } from '../../../infra/local/dynamodb/table-tasks';
 import { createStepFunctions } from '../../../infra/local/sfn/step-functions';
 import { serveStepFunctions } from './sfn-endpoint';
 
@@ -39,10 +41,21 @@ afterEach(async () => {
 });
 
 async function start(waitScale: number) {
-  const tables = createLocalTables([{ logicalId: 'Table', name: TABLE, partitionKey: 'imageId' }]);
+  const dynamodb = await startLocalDynamoDb({
+    region: 'ap-northeast-2',
+    tables: [
+      {
+        logicalId: 'Table',
+        name: TABLE,
+        partitionKey: { name: 'imageId', type: 'S' },
+        globalSecondaryIndexes: [],
+      },
+    ],
+  });
+  cleanups.push(dynamodb.close);
   const stepFunctions = createStepFunctions({
     waitScale,
-    taskHandlers: { [PUT_AND_WAIT]: (input) => tables.putItem(input) },
+    taskHandlers: { [PUT_AND_WAIT]: dynamoDbTaskHandler(dynamodb.client, PUT_AND_WAIT) },
   });
   stepFunctions.registerStateMachine({ arn: ARN, name: 'callbacks', definition });
   const { client, close } = await serveStepFunctions(stepFunctions);
@@ -56,8 +69,10 @@ async function start(waitScale: number) {
   /** The token the running Task left in the table, once it is there. */
   const tokenOf = async (imageId: string): Promise<string> => {
     for (let attempt = 0; attempt < 100; attempt++) {
-      const { Item } = tables.getItem({ TableName: TABLE, Key: { imageId: { S: imageId } } });
-      const token = (Item?.taskToken as { S?: string } | undefined)?.S;
+      const { Item } = await dynamodb.client.send(
+        new GetItemCommand({ TableName: TABLE, Key: { imageId: { S: imageId } } }),
+      );
+      const token = Item?.taskToken?.S;
       if (token) return token;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

@@ -33,7 +33,8 @@ describe('the synthesized stack as the local cloud reads it', () => {
   it('should find the waiting-checks table the definitions name', () => {
     expect(template.tables).toHaveLength(1);
     const [table] = template.tables;
-    expect(table?.partitionKey).toBe('imageId');
+    expect(table?.partitionKey).toEqual({ name: 'imageId', type: 'S' });
+    expect(table?.sortKey).toBeUndefined();
     for (const machine of template.stateMachines) {
       expect(JSON.stringify(machine.definition)).toContain(`"TableName":"${table?.name}"`);
     }
