@@ -70,7 +70,11 @@ export class AmiEventBus extends Construct {
         actions: ['events:PutEvents'],
         resources: [this.bus.eventBusArn],
         conditions: {
-          StringEquals: { 'events:detail-type': AmiRequestedV1.detailType, ...extraConditions },
+          // events:detail-type has one value per entry: every entry must be AmiRequested, and a
+          // request without the key must not pass as "all of none".
+          'ForAllValues:StringEquals': { 'events:detail-type': AmiRequestedV1.detailType },
+          Null: { 'events:detail-type': 'false' },
+          ...(Object.keys(extraConditions).length > 0 && { StringEquals: extraConditions }),
         },
       });
     for (const account of props.publisherAccounts) {

@@ -311,16 +311,18 @@ describe('event bus and rules', () => {
         expect.objectContaining({
           Action: 'events:PutEvents',
           Principal: { AWS: 'arn:aws:iam::444455556666:root' },
-          Condition: { StringEquals: { 'events:detail-type': 'AmiRequested' } },
+          Condition: {
+            'ForAllValues:StringEquals': { 'events:detail-type': 'AmiRequested' },
+            Null: { 'events:detail-type': 'false' },
+          },
         }),
         expect.objectContaining({
           Action: 'events:PutEvents',
           Principal: '*',
           Condition: {
-            StringEquals: {
-              'events:detail-type': 'AmiRequested',
-              'aws:PrincipalOrgID': 'o-a1b2c3d4e5',
-            },
+            'ForAllValues:StringEquals': { 'events:detail-type': 'AmiRequested' },
+            Null: { 'events:detail-type': 'false' },
+            StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
           },
         }),
         expect.objectContaining({
