@@ -9,8 +9,24 @@ import { AmiRequestedV1, type AmiRequestedV1Detail } from './ami-requested.v1';
 import { type EventContract, parseDetail } from './contract';
 import type * as z from './zod';
 
-/** EventBridge takes at most 10 entries per PutEvents call. */
-const MAX_ENTRIES_PER_CALL = 10;
+/** EventBridge takes at most 10 entries per PutEvents request. */
+export const MAX_PUT_EVENTS_ENTRIES = 10;
+/**
+ * EventBridge takes at most 256 KB per PutEvents request: the sum of `putEventsEntrySize` over
+ * its entries, not each entry on its own.
+ */
+export const MAX_PUT_EVENTS_REQUEST_BYTES = 256 * 1024;
+/** EventBridge counts a `Time`, whatever its form, as this many bytes. */
+const TIME_BYTES = 14;
+
+/** The parts of a PutEvents entry that count towards its size. */
+export interface PutEventsSizedEntry {
+  readonly Time?: unknown;
+  readonly Source?: string;
+  readonly DetailType?: string;
+  readonly Detail?: string;
+  readonly Resources?: readonly (string | undefined)[];
+}
 
 export interface OutgoingEvent<Detail extends z.ZodMiniType = z.ZodMiniType> {
   readonly contract: EventContract<Detail>;
@@ -23,6 +39,62 @@ export interface PublishOptions {
   readonly entryRetries?: number;
   /** Wait before retrying failed entries, doubled each time. Tests pass 0. */
   readonly retryDelayMs?: number;
+}
+
+/**
+ * An entry's size as EventBridge counts it against the request limit ("Calculating PutEvents
+ * event entry size"): 14 bytes for a `Time`, plus the UTF-8 bytes of `Source`, `DetailType`,
+ * `Detail` and each of `Resources`. `EventBusName` and `TraceHeader` do not count.
+ */
+export function putEventsEntrySize(entry: PutEventsSizedEntry): number {
+  const bytes = (text: string | undefined) => (text === undefined ? 0 : Buffer.byteLength(text));
+  let size = entry.Time === undefined ? 0 : TIME_BYTES;
+  size += bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail);
+  for (const resource of entry.Resources ?? []) size += bytes(resource);
+  return size;
+}
+
+/** An entry that no PutEvents request can carry, however it is grouped. */
+export class EventTooLargeError extends Error {
+  constructor(
+    readonly detailType: string,
+    readonly size: number,
+  ) {
+    super(
+      `${detailType} entry is ${size} bytes; EventBridge takes at most ${MAX_PUT_EVENTS_REQUEST_BYTES} bytes per PutEvents request`,
+    );
+    this.name = 'EventTooLargeError';
+  }
+}
+
+/**
+ * Groups entries, in order, into PutEvents requests of at most 10 entries and 256 KB each.
+ * Throws `EventTooLargeError` for an entry over 256 KB on its own, before anything is sent.
+ */
+export function groupPutEventsEntries<Entry extends PutEventsSizedEntry>(
+  entries: readonly Entry[],
+): Entry[][] {
+  const requests: Entry[][] = [];
+  let current: Entry[] = [];
+  let currentBytes = 0;
+  for (const entry of entries) {
+    const size = putEventsEntrySize(entry);
+    if (size > MAX_PUT_EVENTS_REQUEST_BYTES) {
+      throw new EventTooLargeError(entry.DetailType ?? '', size);
+    }
+    if (
+      current.length === MAX_PUT_EVENTS_ENTRIES ||
+      currentBytes + size > MAX_PUT_EVENTS_REQUEST_BYTES
+    ) {
+      requests.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(entry);
+    currentBytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
 }
 
 export class PublishError extends Error {
@@ -38,8 +110,9 @@ export class PublishError extends Error {
 }
 
 /**
- * Publishes events to a bus, in calls of at most 10 entries. Every detail is parsed against its
- * contract first, so nothing invalid is sent. `FailedEntryCount` is checked: entries that failed
+ * Publishes events to a bus, in order, in requests of at most 10 entries and 256 KB. Every detail
+ * is parsed against its contract and every entry sized first, so nothing is sent when one event is
+ * invalid or too large (`InvalidEventError`, `EventTooLargeError`). `FailedEntryCount` is checked: entries that failed
  * are retried, and if any still fail a `PublishError` is thrown.
  */
 export async function publishEvents(
@@ -54,8 +127,8 @@ export async function publishEvents(
     DetailType: event.contract.detailType,
     Detail: JSON.stringify(parseDetail(event.contract, event.detail)),
   }));
-  for (let start = 0; start < entries.length; start += MAX_ENTRIES_PER_CALL) {
-    await putWithEntryRetries(client, entries.slice(start, start + MAX_ENTRIES_PER_CALL), options);
+  for (const request of groupPutEventsEntries(entries)) {
+    await putWithEntryRetries(client, request, options);
   }
 }
 

@@ -25,12 +25,13 @@ export class AmiLifecycleStack extends Stack {
     const { settings } = props;
     const logRetention = settings.logRetentionDays as logs.RetentionDays;
 
-    const { bus } = new AmiEventBus(this, 'Events', {
+    const eventBus = new AmiEventBus(this, 'Events', {
       publisherAccounts: settings.publisherAccounts,
       publisherOrganizationId: settings.publisherOrganizationId,
       subscriberAccounts: settings.subscriberAccounts,
       archiveRetention: Duration.days(settings.archiveRetentionDays),
     });
+    const { bus } = eventBus;
     new EventSchemaRegistry(this, 'Schemas', { registryName: `${this.stackName}-events` });
 
     const watcher = new Watcher(this, 'Watcher', {
@@ -48,7 +49,7 @@ export class AmiLifecycleStack extends Stack {
       createCloudWatchRole: settings.apiGatewayCloudWatchRole,
       logRetention,
     });
-    new Creator(this, 'Creator', {
+    const creator = new Creator(this, 'Creator', {
       bus,
       watcher: watcher.stateMachine,
       timeZone: settings.timeZone,
@@ -64,7 +65,7 @@ export class AmiLifecycleStack extends Stack {
       webhookRetryBudgetMs: settings.webhookRetryBudgetMs,
       logRetention,
     });
-    new Janitor(this, 'Janitor', {
+    const janitor = new Janitor(this, 'Janitor', {
       bus,
       retentionDays: settings.retentionDays,
       keepLatest: settings.keepLatest,
@@ -74,6 +75,13 @@ export class AmiLifecycleStack extends Stack {
       schedule: settings.janitorSchedule,
       logRetention,
     });
+    // Every role that publishes with an `ami-lifecycle.*` source; the bus denies those to others.
+    eventBus.allowOwnSourcesOnlyFrom([
+      api.function.role,
+      creator.function.role,
+      janitor.function.role,
+      watcher.stateMachine.role,
+    ]);
     // Last: it collects the dead-letter queues and functions created above.
     new Monitoring(this, 'Monitoring', {
       watcher: watcher.stateMachine,

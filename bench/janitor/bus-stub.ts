@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import {
+  MAX_PUT_EVENTS_ENTRIES,
+  MAX_PUT_EVENTS_REQUEST_BYTES,
+  type PutEventsSizedEntry,
+  putEventsEntrySize,
+} from '../../events/publish';
 import type { LocalRequest, LocalResponse, LocalService } from '../../infra/local/protocol';
-
-/** EventBridge's limits on one PutEvents call. */
-const MAX_ENTRIES = 10;
-const MAX_ENTRY_BYTES = 256 * 1024;
 
 export interface BusStub extends LocalService {
   /** PutEvents calls answered, and entries accepted per detail-type. */
@@ -26,21 +28,19 @@ export function busStub(): BusStub {
         return answer(400, { __type: 'UnknownOperationException', message: 'PutEvents only' });
       }
       calls += 1;
-      const input = JSON.parse(request.body) as {
-        Entries?: { DetailType?: string; Detail?: string; Source?: string }[];
-      };
+      const input = JSON.parse(request.body) as { Entries?: PutEventsSizedEntry[] };
       const list = input.Entries ?? [];
-      const tooLarge = list.some(
-        (entry) =>
-          Buffer.byteLength(
-            (entry.Detail ?? '') + (entry.DetailType ?? '') + (entry.Source ?? ''),
-          ) > MAX_ENTRY_BYTES,
-      );
-      if (list.length === 0 || list.length > MAX_ENTRIES || tooLarge) {
+      // The limit is on the whole request, not on each entry.
+      const requestBytes = list.reduce((sum, entry) => sum + putEventsEntrySize(entry), 0);
+      if (
+        list.length === 0 ||
+        list.length > MAX_PUT_EVENTS_ENTRIES ||
+        requestBytes > MAX_PUT_EVENTS_REQUEST_BYTES
+      ) {
         rejected += 1;
         return answer(400, {
           __type: 'ValidationException',
-          message: `1-${MAX_ENTRIES} entries of at most 256 KB each`,
+          message: `1-${MAX_PUT_EVENTS_ENTRIES} entries of at most 256 KB in total (got ${list.length} entries, ${requestBytes} bytes)`,
         });
       }
       for (const entry of list) {

@@ -15,6 +15,9 @@ export interface EventBusProps {
   readonly archiveRetention: Duration;
 }
 
+/** Every source this system publishes with (`SOURCES` in events/contract.ts) matches this. */
+const OWN_SOURCES_PATTERN = 'ami-lifecycle.*';
+
 /** Actions a subscriber account needs to manage the rules it created on this bus. */
 const RULE_MANAGEMENT_ACTIONS = [
   'events:PutTargets',
@@ -32,10 +35,12 @@ const RULE_MANAGEMENT_ACTIONS = [
 /**
  * The system's own bus. Every event is archived for replay. The bus policy lets configured
  * accounts (or an organisation) publish only AmiRequested, and configured subscriber accounts
- * create rules only for AmiAvailable and manage only the rules they created.
+ * create rules only for AmiAvailable and manage only the rules they created. Once the stack's
+ * publishing roles are known (`allowOwnSourcesOnlyFrom`), it denies our own sources to anyone else.
  */
 export class AmiEventBus extends Construct {
   readonly bus: events.EventBus;
+  private ownSourcesDeny?: iam.PolicyStatement;
 
   constructor(scope: Construct, id: string, props: EventBusProps) {
     super(scope, id);
@@ -65,7 +70,11 @@ export class AmiEventBus extends Construct {
         actions: ['events:PutEvents'],
         resources: [this.bus.eventBusArn],
         conditions: {
-          StringEquals: { 'events:detail-type': AmiRequestedV1.detailType, ...extraConditions },
+          // events:detail-type has one value per entry: every entry must be AmiRequested, and a
+          // request without the key must not pass as "all of none".
+          'ForAllValues:StringEquals': { 'events:detail-type': AmiRequestedV1.detailType },
+          Null: { 'events:detail-type': 'false' },
+          ...(Object.keys(extraConditions).length > 0 && { StringEquals: extraConditions }),
         },
       });
     for (const account of props.publisherAccounts) {
@@ -112,5 +121,38 @@ export class AmiEventBus extends Construct {
         }),
       );
     }
+  }
+
+  /**
+   * Denies `events:PutEvents` with any `ami-lifecycle.*` source to every principal, this
+   * account's included, except these roles: consumers trust our sources (an AmiAvailable from the
+   * watcher starts a purge), so nobody else may forge them. Identity policies alone cannot do this:
+   * any principal with `events:PutEvents` on the bus could otherwise pick any source.
+   *
+   * Call it once, with every role that publishes our events. The Deny is its own
+   * `AWS::Events::EventBusPolicy` resource: it references the roles while their policies reference
+   * the bus, so there is no cycle.
+   */
+  allowOwnSourcesOnlyFrom(roles: readonly iam.IRole[]): void {
+    if (this.ownSourcesDeny !== undefined) {
+      throw new Error(`${this.node.path}: allowOwnSourcesOnlyFrom was already called`);
+    }
+    if (roles.length === 0) {
+      throw new Error(`${this.node.path}: allowOwnSourcesOnlyFrom needs the publishing roles`);
+    }
+    this.ownSourcesDeny = new iam.PolicyStatement({
+      sid: 'DenyOwnSourcesToOthers',
+      effect: iam.Effect.DENY,
+      principals: [new iam.StarPrincipal()],
+      actions: ['events:PutEvents'],
+      resources: [this.bus.eventBusArn],
+      conditions: {
+        // One value per entry: a request is denied if any of its entries uses our sources.
+        'ForAnyValue:StringLike': { 'events:source': OWN_SOURCES_PATTERN },
+        // A missing aws:PrincipalArn (a service principal) matches, so it is denied too.
+        ArnNotEquals: { 'aws:PrincipalArn': roles.map((role) => role.roleArn) },
+      },
+    });
+    this.bus.addToResourcePolicy(this.ownSourcesDeny);
   }
 }

@@ -1,4 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import {
+  MAX_PUT_EVENTS_ENTRIES,
+  MAX_PUT_EVENTS_REQUEST_BYTES,
+  putEventsEntrySize,
+} from '../../../events/publish';
 import { DeliveryQueue, type RetryTiming } from './delivery';
 import { compileEventPattern, type EventMatcher, EventPatternError } from './event-pattern';
 import { type ApiDestination, invokeApiDestination } from './http-target';
@@ -79,9 +84,10 @@ export interface SubscribeHttpOptions {
   readonly httpMethod?: string;
 }
 
-export const MAX_ENTRIES_PER_CALL = 10;
-/** 256 KB, for one entry and for a whole call. */
-export const MAX_PUT_EVENTS_BYTES = 256 * 1024;
+// The publishers' limits, so that what they group into one request is what this bus accepts.
+export const MAX_ENTRIES_PER_CALL = MAX_PUT_EVENTS_ENTRIES;
+/** 256 KB for a whole call, entries sized as EventBridge sizes them (`putEventsEntrySize`). */
+export const MAX_PUT_EVENTS_BYTES = MAX_PUT_EVENTS_REQUEST_BYTES;
 
 export interface EventBus {
   readonly region: string;
@@ -122,15 +128,6 @@ interface Rule {
   spec: RuleView;
   matcher: EventMatcher;
   targets: Map<string, { spec: TargetSpec; input: (event: EventEnvelope) => unknown }>;
-}
-
-/** Entry size as EventBridge counts it: UTF-8 bytes of the strings, plus 14 for a Time. */
-function entrySize(entry: PutEventsEntry): number {
-  const bytes = (text: string | undefined) => (text ? Buffer.byteLength(text) : 0);
-  let size = bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail);
-  for (const resource of entry.Resources ?? []) size += bytes(resource);
-  if (entry.Time !== undefined) size += 14;
-  return size;
 }
 
 function toIsoSeconds(date: Date): string {
@@ -218,7 +215,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     if (!entry.Source) return invalid('Source');
     if (!entry.DetailType) return invalid('DetailType');
     if (entry.Detail === undefined || entry.Detail === '') return invalid('Detail');
-    if (entrySize(entry) > MAX_PUT_EVENTS_BYTES) {
+    if (putEventsEntrySize(entry) > MAX_PUT_EVENTS_BYTES) {
       return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Event size exceeds the 256 KB limit.' };
     }
     let detail: unknown;
@@ -276,7 +273,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
           `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${entries.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 10'}`,
         );
       }
-      const total = entries.reduce((sum, entry) => sum + entrySize(entry), 0);
+      const total = entries.reduce((sum, entry) => sum + putEventsEntrySize(entry), 0);
       if (total > MAX_PUT_EVENTS_BYTES) {
         throw new EventsApiError(
           'ValidationException',
