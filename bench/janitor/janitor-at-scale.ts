@@ -48,7 +48,9 @@ export const janitorAtScale: Benchmark = {
     const world = janitorFixture(Date.now());
     // Only refill rates are scaled: the run is AWS's with the clock sped up, bucket sizes as on AWS.
     const ec2 = createEc2Service({ throttling: { rateScale } });
+    const seedStarted = performance.now();
     ec2.seed(world.fixture);
+    const seedMs = performance.now() - seedStarted;
     const before = ec2.snapshotState();
     const ec2Recorded = recordedEc2(ec2);
     const bus = busStub();
@@ -115,6 +117,7 @@ export const janitorAtScale: Benchmark = {
         { key: 'skippedOrRepeated', label: 'skip/repeat' },
         { key: 'invocations', label: 'invocations' },
         { key: 'peakRssMiB', label: 'peak RSS MiB', digits: 0 },
+        { key: 'seedMs', label: 'seed ms', digits: 0 },
       ],
       rows: [
         {
@@ -131,6 +134,7 @@ export const janitorAtScale: Benchmark = {
             skippedOrRepeated: check.skippedOrRepeated.length,
             invocations: run.invocations.length,
             peakRssMiB: run.peakRssMiB,
+            seedMs: round(seedMs, 0),
           },
           budgets: [
             budget('deregistered / allowed', round(check.ofAllowed, 3), '≥', 0.9),

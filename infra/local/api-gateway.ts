@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  validateHeaderName,
+  validateHeaderValue,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as z from '../../events/zod';
@@ -43,20 +50,10 @@ export async function startApiGateway(options: {
 }): Promise<LocalApiGateway> {
   const host = options.host ?? '127.0.0.1';
   const server: Server = createServer((request, response) => {
-    void readBody(request).then(async (body) => {
-      const { statusCode, headers, payload } = await answer(
-        request,
-        body,
-        options.routes,
-        options.accountId ?? LOCAL_ACCOUNT_ID,
-      );
-      response.writeHead(statusCode, headers);
-      response.end(payload);
-      options.onRequest?.({
-        method: request.method ?? 'GET',
-        path: request.url ?? '/',
-        statusCode,
-      });
+    serve(request, response, options).catch(() => {
+      // The client went away mid-request, or the answer cannot be written: nothing more can be said
+      // to it, so its connection is closed. The gateway keeps serving everyone else.
+      response.destroy();
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -74,27 +71,52 @@ export async function startApiGateway(options: {
   };
 }
 
+async function serve(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: {
+    routes: readonly ApiRoute[];
+    accountId?: string;
+    onRequest?: (line: { method: string; path: string; statusCode: number }) => void;
+  },
+): Promise<void> {
+  const body = await readBody(request);
+  const { statusCode, headers, payload } = await answer(
+    request,
+    body,
+    options.routes,
+    options.accountId ?? LOCAL_ACCOUNT_ID,
+  );
+  response.writeHead(statusCode, headers);
+  response.end(payload);
+  options.onRequest?.({ method: request.method ?? 'GET', path: request.url ?? '/', statusCode });
+}
+
+function json(statusCode: number, message: string) {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ message }),
+  };
+}
+
 async function answer(
   request: IncomingMessage,
   body: Buffer | undefined,
   routes: readonly ApiRoute[],
   accountId: string,
 ): Promise<{ statusCode: number; headers: Record<string, string>; payload: string | Buffer }> {
-  const json = (statusCode: number, message: string) => ({
-    statusCode,
-    headers: { 'content-type': 'application/json' },
-    payload: JSON.stringify({ message }),
-  });
   if (body === undefined) return json(413, 'Request Too Long');
-  const url = new URL(request.url ?? '/', 'http://localhost');
+  // A request target that is no URL (e.g. `//[::`) names no route either.
+  const url = URL.parse(request.url ?? '/', 'http://localhost');
   const method = request.method ?? 'GET';
   const route = routes.find(
     (candidate) =>
-      url.pathname === `/${candidate.stage}${candidate.resourcePath}` &&
+      url?.pathname === `/${candidate.stage}${candidate.resourcePath}` &&
       candidate.method === method,
   );
   // REST APIs answer 403 "Missing Authentication Token" for any unknown method or path.
-  if (!route) return json(403, 'Missing Authentication Token');
+  if (!route || !url) return json(403, 'Missing Authentication Token');
   let result: unknown;
   try {
     result = await route.invoke(toProxyEvent(request, url, body, route, accountId));
@@ -106,10 +128,25 @@ async function answer(
   const headers = Object.fromEntries(
     Object.entries(parsed.data.headers ?? {}).map(([key, value]) => [key, String(value)]),
   );
+  // A status or header HTTP cannot carry (e.g. a line break in a value) is a malformed result too.
+  if (!isWritable(parsed.data.statusCode, headers)) return json(502, 'Internal server error');
   const payload = parsed.data.isBase64Encoded
     ? Buffer.from(parsed.data.body ?? '', 'base64')
     : (parsed.data.body ?? '');
   return { statusCode: parsed.data.statusCode, headers, payload };
+}
+
+function isWritable(statusCode: number, headers: Record<string, string>): boolean {
+  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 999) return false;
+  try {
+    for (const [name, value] of Object.entries(headers)) {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function toProxyEvent(
@@ -181,6 +218,10 @@ function toProxyEvent(
   };
 }
 
+/**
+ * The whole body, or undefined when it is over the payload limit. Rejects when the client goes away
+ * before sending all of it.
+ */
 function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -191,5 +232,9 @@ function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
     });
     request.on('end', () => resolve(size > MAX_PAYLOAD_BYTES ? undefined : Buffer.concat(chunks)));
     request.on('error', reject);
+    // Closed without 'end' (and without 'error' on some paths): the body will never be complete.
+    request.on('close', () => {
+      if (!request.complete) reject(new Error('the client closed the connection mid-request'));
+    });
   });
 }

@@ -36,17 +36,27 @@ export interface LocalEndpoint {
 export async function startLocalEndpoint(options: LocalEndpointOptions): Promise<LocalEndpoint> {
   const host = options.host ?? '127.0.0.1';
   const server = createServer((incoming, outgoing) => {
+    const send = (response: LocalResponse) => {
+      outgoing.writeHead(response.statusCode, {
+        ...response.headers,
+        'content-length': Buffer.byteLength(response.body),
+      });
+      outgoing.end(response.body);
+    };
     void readRequest(incoming)
       .then((request) => route(request, options.services))
       .catch((error: unknown) =>
         errorResponse(500, 'InternalFailure', String((error as Error)?.message ?? error)),
       )
-      .then((response) => {
-        outgoing.writeHead(response.statusCode, {
-          ...response.headers,
-          'content-length': Buffer.byteLength(response.body),
-        });
-        outgoing.end(response.body);
+      .then(send)
+      .catch((error: unknown) => {
+        // An answer HTTP cannot carry (e.g. a line break in a header): InternalFailure instead or,
+        // once part of it is sent, a closed connection. Never a rejection that ends the process.
+        try {
+          send(errorResponse(500, 'InternalFailure', `unwritable response: ${String(error)}`));
+        } catch {
+          outgoing.destroy();
+        }
       });
   });
   await new Promise<void>((resolve, reject) => {

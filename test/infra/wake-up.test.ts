@@ -10,7 +10,7 @@ import { z } from '../../events/zod';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 import { STALE_TOKEN_ERRORS, WAKE_STATES } from '../../infra/watcher/wake-definition';
 import { synthesize } from './synthesize';
-import { stateMachineDefinition, templateJson } from './template';
+import { type CfnTemplate, stateMachineDefinition, templateJson } from './template';
 
 type LocalHandler = NonNullable<
   NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']
@@ -41,6 +41,13 @@ const event = {
   detail: AVAILABLE,
 };
 
+let synthesized: CfnTemplate | undefined;
+/** The stack with the default settings, synthesized once: every test here only reads it. */
+function defaultTemplate(): CfnTemplate {
+  synthesized ??= templateJson(synthesize().template);
+  return synthesized;
+}
+
 /**
  * Runs the synthesized wake-up definition on the event, with DynamoDB answered from `table`
  * (image id → token) and SendTaskSuccess answered by `returnToken`.
@@ -49,7 +56,7 @@ async function runWakeUp(
   table: Record<string, string>,
   returnToken: (token: string, output: string) => void = () => {},
 ) {
-  const definition = stateMachineDefinition(templateJson(synthesize().template), 'watcher-wake-up');
+  const definition = stateMachineDefinition(defaultTemplate(), 'watcher-wake-up');
   const reads: string[] = [];
   const getItem: LocalHandler = async (raw): Promise<Json> => {
     const { Key, ConsistentRead } = getItemInput.parse(raw);
@@ -88,16 +95,13 @@ async function runWakeUp(
 
 describe('watcher wake-up state machine', () => {
   it('should be valid Amazon States Language', () => {
-    const definition = stateMachineDefinition(
-      templateJson(synthesize().template),
-      'watcher-wake-up',
-    );
+    const definition = stateMachineDefinition(defaultTemplate(), 'watcher-wake-up');
     const result = aslValidator(structuredClone(definition));
     expect(result.errorsText('\n')).toBe('');
   });
 
   it('should name its Task states by resource in the template metadata', () => {
-    const json = templateJson(synthesize().template);
+    const json = defaultTemplate();
     const [, resource] =
       Object.entries(json.Resources).find(
         ([, candidate]) => candidate.Metadata?.[TEMPLATE_METADATA.service] === 'watcher-wake-up',

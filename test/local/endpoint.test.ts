@@ -2,6 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalEndpoint, startLocalEndpoint } from '../../infra/local/endpoint';
 import type { LocalRequest, LocalService } from '../../infra/local/protocol';
+import { openRaw, watchUnhandledRejections } from './raw-client';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 let endpoint: LocalEndpoint | undefined;
@@ -130,5 +131,94 @@ describe('startLocalEndpoint', () => {
     }
     expect(events.requests[0]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
     expect(events.requests[0]?.headers['x-amz-target']).toBe('AWSEvents.PutEvents');
+  });
+});
+
+describe('startLocalEndpoint with clients that misbehave', () => {
+  const putEvents = (url: string) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AWSEvents.PutEvents' },
+      body: '{}',
+    }).then((response) => response.text());
+
+  it('should outlive a client that sends part of a body and disconnects, answering others', async () => {
+    // Prepare
+    const events = fakeService('events');
+    endpoint = await startLocalEndpoint({ port: 0, services: { events: events.service } });
+    const rejections = watchUnhandledRejections();
+    try {
+      // Act: 1,000 bytes announced, 2 sent, then the client is gone.
+      const client = await openRaw(endpoint.url);
+      await client.send(
+        'POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: AWSEvents.PutEvents\r\nContent-Length: 1000\r\n\r\n{"',
+      );
+      client.socket.destroy();
+      await client.closed;
+      // Assess: the next request is served; the cut one never reached the service.
+      expect(await putEvents(endpoint.url)).toBe('events');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(rejections.reasons).toEqual([]);
+      expect(events.requests).toHaveLength(1);
+    } finally {
+      rejections.stop();
+    }
+  });
+
+  it('should answer 400 to bytes that are not HTTP and close that connection', async () => {
+    endpoint = await startLocalEndpoint({
+      port: 0,
+      services: { events: fakeService('e').service },
+    });
+    const client = await openRaw(endpoint.url);
+    await client.send('\x16\x03\x01\x02\x00 not HTTP at all\r\n\r\n');
+    await client.closed;
+    expect(client.received()).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await putEvents(endpoint.url)).toBe('e');
+  });
+
+  it('should answer 500 InternalFailure when a service answers what HTTP cannot carry', async () => {
+    const unwritable: LocalService = {
+      handle: async () => ({ statusCode: 200, headers: { 'x-bad': 'a\r\nb' }, body: 'ok' }),
+    };
+    endpoint = await startLocalEndpoint({ port: 0, services: { events: unwritable } });
+    const rejections = watchUnhandledRejections();
+    try {
+      const response = await fetch(endpoint.url, {
+        method: 'POST',
+        headers: { 'x-amz-target': 'AWSEvents.PutEvents' },
+        body: '{}',
+      });
+      expect(response.status).toBe(500);
+      expect(await response.json()).toMatchObject({ __type: 'InternalFailure' });
+      expect(rejections.reasons).toEqual([]);
+    } finally {
+      rejections.stop();
+    }
+  });
+
+  it('should keep answering others while clients hang mid-request, and close them on close', async () => {
+    const own = await startLocalEndpoint({
+      port: 0,
+      services: { events: fakeService('e').service },
+    });
+    const rejections = watchUnhandledRejections();
+    try {
+      const midHeaders = await openRaw(own.url);
+      await midHeaders.send('POST / HTTP/1.1\r\nHost: local');
+      const midBody = await openRaw(own.url);
+      await midBody.send(
+        'POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: AWSEvents.PutEvents\r\nContent-Length: 100\r\n\r\n{"',
+      );
+      expect(await putEvents(own.url)).toBe('e');
+      expect(midHeaders.received()).toBe('');
+      expect(midBody.received()).toBe('');
+      await own.close();
+      await Promise.all([midHeaders.closed, midBody.closed]);
+      expect(rejections.reasons).toEqual([]);
+    } finally {
+      rejections.stop();
+      await own.close().catch(() => undefined);
+    }
   });
 });
