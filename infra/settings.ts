@@ -107,6 +107,19 @@ export const settingsSchema = z.object({
   maxDeletionsPerRun: integer(50, 1, 10_000),
   /** DeregisterImage calls per second; EC2's bucket for it refills 5 per second. */
   deregisterRatePerSecond: decimal(5, 0, 100),
+  /** Launch template versions, newest first, whose AMI counts as in use (EC2 checks ≤ 10,000). */
+  launchTemplateVersionDepth: integer(10_000, 1, 10_000),
+  /** Purge AMIs shared with other accounts too (by default they are kept). */
+  purgeSharedImages: boolean(false),
+  /** SSM parameters naming AMIs live under this path; the janitor may read only these. */
+  ssmParameterPrefix: z._default(
+    z
+      .string()
+      .check(
+        z.regex(/^\/[A-Za-z0-9_./-]*$/, { error: 'must be a parameter path starting with /' }),
+      ),
+    '/',
+  ),
   /** When the daily sweep runs, as an EventBridge schedule expression (UTC). */
   janitorSchedule: z._default(
     z.string().check(

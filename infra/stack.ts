@@ -73,6 +73,9 @@ export class AmiLifecycleStack extends Stack {
       maxDeletionsPerRun: settings.maxDeletionsPerRun,
       deregisterRatePerSecond: settings.deregisterRatePerSecond,
       schedule: settings.janitorSchedule,
+      launchTemplateVersionDepth: settings.launchTemplateVersionDepth,
+      purgeSharedImages: settings.purgeSharedImages,
+      ssmParameterPrefix: settings.ssmParameterPrefix,
       logRetention,
     });
     // Every role that publishes with an `ami-lifecycle.*` source; the bus denies those to others.
@@ -86,6 +89,7 @@ export class AmiLifecycleStack extends Stack {
     new Monitoring(this, 'Monitoring', {
       watcher: watcher.stateMachine,
       wakeUp: watcher.wakeUp,
+      purgeRun: janitor.purgeRun,
       alarmTopicArn: settings.alarmTopicArn,
     });
 
@@ -100,6 +104,10 @@ export class AmiLifecycleStack extends Stack {
       value: bus.eventBusArn,
     });
     new CfnOutput(this, 'WatcherStateMachineArn', { value: watcher.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'PurgeRunStateMachineArn', {
+      description: 'Purge runs, one execution per run (named by run id)',
+      value: janitor.purgeRun.stateMachineArn,
+    });
     new CfnOutput(this, 'WebhookSecretArn', {
       description: 'Put the webhook targets here (JSON array of {url, format, secret?, events?})',
       value: notifier.webhookSecret.secretArn,

@@ -109,7 +109,7 @@ function runErrors({ run, deregisterCalls, bus, maxInvocations }: PurgeCheckInpu
     if (invocation.error !== undefined) errors.push(`invocation threw: ${invocation.error}`);
   }
   const lastInvocation = run.invocations.at(-1);
-  if (lastInvocation?.result?.continued !== false) {
+  if (lastInvocation?.result?.done !== true) {
     errors.push(`the run did not end within ${maxInvocations} invocations`);
   }
   if (run.reportedFailed > 0) errors.push(`${run.reportedFailed} images reported failed`);

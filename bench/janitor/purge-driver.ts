@@ -1,19 +1,24 @@
 // Runs in its own Node.js process, as the janitor's Lambda function would: the unchanged handler
 // (createHandler with the config parsed from this environment and the SDK's real clients, which
-// reach the bench's local EC2 and bus through AWS_ENDPOINT_URL) invoked with a Scheduled Event,
-// then with every AmiPurgeRequested continuation it publishes, as EventBridge would deliver them,
+// reach the bench's local EC2, DynamoDB and bus through AWS_ENDPOINT_URL) invoked as a purge
+// run's state machine invokes it: begin, one batch after another until the run is done, end;
 // each invocation under a fake Lambda context with a short time budget.
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import {
   EventBridgeClient,
   type PutEventsRequestEntry,
   type PutEventsResponse,
 } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { AmiPurgedV1Detail } from '../../events/ami-purged.v1';
 import { parseJanitorConfig } from '../../services/janitor/config';
 import { createHandler } from '../../services/janitor/create-handler';
+import { createReferenceCheck } from '../../services/janitor/find-image-references';
+import { PURGE_STEP_KEY, type RunState } from '../../services/janitor/purge-run-state';
 import { systemTimer } from '../../services/janitor/token-bucket';
 import { systemClock } from '../../services/shared/clock';
 import { createObservability } from '../../services/shared/observability';
@@ -26,8 +31,6 @@ if (resultFile === undefined) {
 }
 const budgetMs = Number(budgetText);
 const maxInvocations = Number(maxInvocationsText);
-const region = process.env.AWS_REGION ?? 'us-east-1';
-const account = '123456789012';
 
 // What EventBridge accepted, in order: AmiPurged parts and continuations.
 const accepted: PutEventsRequestEntry[] = [];
@@ -47,10 +50,17 @@ eventBridge.middlewareStack.add(
 );
 
 const { logger, metrics } = createObservability('janitor');
+const config = parseJanitorConfig(process.env);
+const ec2 = new EC2Client({ maxAttempts: 10 });
+const ssm = new SSMClient({});
 const handler = createHandler({
-  ec2: new EC2Client({}),
+  ec2,
+  ec2Deregister: new EC2Client({ maxAttempts: 1 }),
+  dynamodb: new DynamoDBClient({ maxAttempts: 10 }),
   eventBridge,
-  config: parseJanitorConfig(process.env),
+  sfn: new SFNClient({}),
+  referenceCheck: () => createReferenceCheck({ ec2, ssm, config, clock: systemClock, logger }),
+  config,
   clock: systemClock,
   timer: systemTimer,
   logger,
@@ -63,34 +73,44 @@ const sampler = setInterval(() => {
 }, 50);
 
 const epochNow = () => performance.timeOrigin + performance.now();
-const invocations: InvocationRecord[] = [];
-let event: unknown = envelope('aws.events', 'Scheduled Event', {});
-while (event !== undefined && invocations.length < maxInvocations) {
-  const seen = accepted.length;
+const context = () => {
   const startedAt = epochNow();
-  const context = {
+  return {
     awsRequestId: randomUUID(),
     getRemainingTimeInMillis: () => budgetMs - (epochNow() - startedAt),
   };
+};
+const runId = `bench-sweep-${randomUUID().slice(0, 8)}`;
+const step = (body: Record<string, unknown>) => handler({ [PURGE_STEP_KEY]: body }, context());
+const invocations: InvocationRecord[] = [];
+const begun = (await step({
+  step: 'begin',
+  runId,
+  startedAt: new Date().toISOString(),
+  request: { trigger: 'schedule', requestId: runId },
+})) as { run: RunState };
+let run = begun.run;
+while (invocations.length < maxInvocations) {
+  const startedAt = epochNow();
   try {
-    const result = await handler(event, context);
-    invocations.push({ startedAt, endedAt: epochNow(), result });
+    const result = (await step({ step: 'batch', run })) as {
+      run: RunState;
+      done: boolean;
+      purged: number;
+    };
+    invocations.push({
+      startedAt,
+      endedAt: epochNow(),
+      result: { purged: result.purged, done: result.done },
+    });
+    run = result.run;
+    if (result.done) break;
   } catch (error) {
     invocations.push({ startedAt, endedAt: epochNow(), error: String(error) });
     break;
   }
-  const continuation = accepted
-    .slice(seen)
-    .find((entry) => entry.DetailType === 'AmiPurgeRequested');
-  event =
-    continuation === undefined
-      ? undefined
-      : envelope(
-          continuation.Source ?? '',
-          continuation.DetailType ?? '',
-          JSON.parse(continuation.Detail ?? '{}'),
-        );
 }
+await step({ step: 'end', runId });
 clearInterval(sampler);
 
 const parts = accepted
@@ -119,21 +139,3 @@ const record: PurgeRunRecord = {
 writeFileSync(resultFile, JSON.stringify(record));
 // The SDK's keep-alive sockets would hold the process open; its work is done.
 process.exit(0);
-
-/** The envelope EventBridge delivers to a Lambda target. */
-function envelope(source: string, detailType: string, detail: unknown) {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': detailType,
-    source,
-    account,
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region,
-    resources:
-      source === 'aws.events'
-        ? [`arn:aws:events:${region}:${account}:rule/ami-lifecycle-janitor-schedule`]
-        : [],
-    detail,
-  };
-}

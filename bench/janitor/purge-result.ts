@@ -3,14 +3,11 @@ export interface InvocationRecord {
   /** Epoch milliseconds, comparable with the bench process's clock. */
   readonly startedAt: number;
   readonly endedAt: number;
-  /** The handler's result, or absent when it threw. */
+  /** The batch's result, or absent when it threw. */
   readonly result?: {
     readonly purged: number;
-    readonly skipped: number;
-    readonly failed: number;
-    readonly parts: readonly number[];
-    readonly continued: boolean;
-    readonly capReached: boolean;
+    /** True on the batch that ended the run. */
+    readonly done: boolean;
   };
   readonly error?: string;
 }

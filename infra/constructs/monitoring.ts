@@ -12,6 +12,8 @@ export interface MonitoringProps {
   readonly watcher: sfn.IStateMachine;
   /** The watcher's wake-up state machine. */
   readonly wakeUp: sfn.IStateMachine;
+  /** The janitor's purge runs. */
+  readonly purgeRun: sfn.IStateMachine;
   readonly alarmTopicArn?: string;
 }
 
@@ -111,6 +113,20 @@ export class Monitoring extends Construct {
       'WakeUpFailed',
       'ami-lifecycle watcher wake-ups failed: checks fall back to the poll interval. See the wake-up log group.',
       props.wakeUp.metricFailed({ period: PERIOD }),
+    );
+    // A failed or stopped run released its lock, but what it did not purge waits for the next.
+    alarm(
+      'PurgeRunFailed',
+      'ami-lifecycle purge runs failed, timed out or were stopped; see the purge-run log group.',
+      new cloudwatch.MathExpression({
+        expression: 'failed + timedOut + aborted',
+        usingMetrics: {
+          failed: props.purgeRun.metricFailed({ period: PERIOD }),
+          timedOut: props.purgeRun.metricTimedOut({ period: PERIOD }),
+          aborted: props.purgeRun.metricAborted({ period: PERIOD }),
+        },
+        period: PERIOD,
+      }),
     );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {

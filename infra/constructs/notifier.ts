@@ -60,6 +60,9 @@ export class Notifier extends Construct {
       }),
     );
 
+    // An AmiAvailable is announced only once EC2 shows the image as ours and available.
+    this.function.grantEc2Describe(['DescribeImages']);
+
     this.subscriptions = new Subscriptions(this, 'Subscriptions', {
       bus: props.bus,
       consumer: this.function,

@@ -29,7 +29,7 @@ import type { RetryTiming } from './events/delivery';
 import { TargetInvocationError } from './events/model';
 import { putEventsTaskHandler } from './events/put-events-task';
 import { createEventsService } from './events/service';
-import { LocalFunction } from './functions/local-function';
+import { FunctionInvocationError, LocalFunction } from './functions/local-function';
 import { createInspectionService } from './inspection';
 import { nextScheduledRun } from './schedule';
 import { createSfnService } from './sfn/service';
@@ -71,6 +71,8 @@ export interface LocalCloudOptions {
   readonly settings?: Record<string, unknown>;
   /** Pause between Lambda's own retries of a failed asynchronous invocation. Default 1 s. */
   readonly asyncRetryDelayMs?: number;
+  /** Pause between the retries of a state machine's Task. Default 1 s. */
+  readonly retryIntervalMs?: number;
   /** Retry timing of bus targets (scaled down from AWS's). */
   readonly deliveryRetry?: RetryTiming;
   readonly timeline?: Timeline;
@@ -241,9 +243,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   });
   const stepFunctions = createStepFunctions({
     waitScale,
+    // Retries wait 1 s locally, whatever their interval on AWS (a purge run's lock wait is 60 s).
+    retryIntervalMs: options.retryIntervalMs ?? 1_000,
     stateFile: paths.executions,
     runningAtRestart: 'rerun',
     taskHandlers: {
+      // Lambda Tasks (the purge run's steps) invoke the local function; its error type is the
+      // error the state machine's Retry and Catch see, as on AWS.
+      ...Object.fromEntries(
+        [...functions.values()].map(({ spec }) => [
+          spec.arn,
+          (input: unknown) => invokeFromStateMachine(functions.get(spec.arn)?.instance, input),
+        ]),
+      ),
       [TASKS.putItemAndWait]: dynamoDbTaskHandler(dynamodb.client, TASKS.putItemAndWait),
       [TASKS.deleteItem]: dynamoDbTaskHandler(dynamodb.client, TASKS.deleteItem),
       [TASKS.getItem]: dynamoDbTaskHandler(dynamodb.client, TASKS.getItem),
@@ -416,6 +428,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 }
 
 const TIMELINE_ARN = 'arn:aws:local:::timeline';
+
+/** A Lambda Task with a function ARN as its resource: the function's answer is the result. */
+async function invokeFromStateMachine(fn: LocalFunction | undefined, input: unknown) {
+  if (!fn)
+    throw Object.assign(new Error('function not started'), {
+      name: 'Lambda.ResourceNotFoundException',
+    });
+  try {
+    return await fn.invoke(input);
+  } catch (error) {
+    if (!(error instanceof FunctionInvocationError)) throw error;
+    throw Object.assign(new Error(error.message), { name: error.errorType });
+  }
+}
 
 /** Runs `after` once each request to `service` has been answered. */
 function afterEachRequest(service: Ec2Service, after: () => void): Ec2Service {

@@ -2,10 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../shared/config';
 import { parseJanitorConfig } from './config';
 
+/** The purge run's resources, which the stack always sets. */
+const RUN = {
+  JOURNAL_TABLE_NAME: 'AmiLifecycle-JanitorJournal',
+  PURGE_RUN_STATE_MACHINE_ARN:
+    'arn:aws:states:ap-northeast-2:111122223333:stateMachine:AmiLifecycle-purge-run',
+};
+
 describe('parseJanitorConfig', () => {
   it('should apply the documented defaults', () => {
-    expect(parseJanitorConfig({ EVENT_BUS_NAME: 'ami-lifecycle' })).toEqual({
+    expect(parseJanitorConfig({ EVENT_BUS_NAME: 'ami-lifecycle', ...RUN })).toEqual({
       eventBusName: 'ami-lifecycle',
+      journalTableName: RUN.JOURNAL_TABLE_NAME,
+      purgeRunStateMachineArn: RUN.PURGE_RUN_STATE_MACHINE_ARN,
       retentionDays: 14,
       keepLatest: 1,
       dryRun: false,
@@ -24,6 +33,7 @@ describe('parseJanitorConfig', () => {
   it('should read every setting, a fractional rate included', () => {
     const config = parseJanitorConfig({
       EVENT_BUS_NAME: 'bus',
+      ...RUN,
       RETENTION_DAYS: '30',
       KEEP_LATEST: '3',
       DRY_RUN: 'true',
@@ -51,6 +61,11 @@ describe('parseJanitorConfig', () => {
 
   it.each([
     [{}, /EVENT_BUS_NAME: must be set/],
+    [{ JOURNAL_TABLE_NAME: '' }, /JOURNAL_TABLE_NAME: must be set/],
+    [{ PURGE_RUN_STATE_MACHINE_ARN: '' }, /PURGE_RUN_STATE_MACHINE_ARN: must be set/],
+    [{ PURGE_BATCH_SIZE: '0' }, /PURGE_BATCH_SIZE: must be at least 1/],
+    [{ LAUNCH_TEMPLATE_VERSION_DEPTH: '10001' }, /LAUNCH_TEMPLATE_VERSION_DEPTH: must be at most/],
+    [{ SSM_PARAMETER_PREFIX: 'ami' }, /SSM_PARAMETER_PREFIX: must be a path starting with \//],
     [{ KEEP_LATEST: '0' }, /KEEP_LATEST: must be at least 1/],
     [{ RETENTION_DAYS: '0' }, /RETENTION_DAYS: must be at least 1/],
     [{ RETENTION_DAYS: 'two weeks' }, /RETENTION_DAYS: must be a whole number/],
@@ -60,7 +75,7 @@ describe('parseJanitorConfig', () => {
     [{ DEREGISTER_RATE_PER_SECOND: 'fast' }, /DEREGISTER_RATE_PER_SECOND: must be a positive/],
     [{ TIME_BUDGET_MARGIN_MS: '10' }, /TIME_BUDGET_MARGIN_MS: must be at least 1000/],
   ])('should refuse %o, naming the variable', (overrides, message) => {
-    const environment = { EVENT_BUS_NAME: 'bus', ...overrides };
+    const environment = { EVENT_BUS_NAME: 'bus', ...RUN, ...overrides };
     if (!('EVENT_BUS_NAME' in overrides) && Object.keys(overrides).length === 0) {
       Reflect.deleteProperty(environment, 'EVENT_BUS_NAME');
     }

@@ -24,6 +24,9 @@ export const janitorConfigSchema = z.object({
   DEREGISTER_CONCURRENCY: env.integer(10, { min: 1, max: 100 }),
   // Room left at the end of an invocation for in-flight calls and publishing the report.
   TIME_BUDGET_MARGIN_MS: env.integer(30_000, { min: 1_000 }),
+  // The purge run's journal (claimed deletions, the run lock) and its state machine.
+  JOURNAL_TABLE_NAME: env.required(),
+  PURGE_RUN_STATE_MACHINE_ARN: env.required(),
   // Expired candidates one batch (one invocation) decides at most.
   PURGE_BATCH_SIZE: env.integer(2_000, { min: 1, max: 10_000 }),
   // Launch template versions checked for an image, newest first; EC2 checks at most 10,000.
@@ -47,6 +50,8 @@ export interface JanitorConfig {
   readonly deregisterBurst: number;
   readonly deregisterConcurrency: number;
   readonly timeBudgetMarginMs: number;
+  readonly journalTableName: string;
+  readonly purgeRunStateMachineArn: string;
   readonly purgeBatchSize: number;
   readonly launchTemplateVersionDepth: number;
   readonly purgeSharedImages: boolean;
@@ -68,6 +73,8 @@ export function parseJanitorConfig(
     deregisterBurst: raw.DEREGISTER_BURST,
     deregisterConcurrency: raw.DEREGISTER_CONCURRENCY,
     timeBudgetMarginMs: raw.TIME_BUDGET_MARGIN_MS,
+    journalTableName: raw.JOURNAL_TABLE_NAME,
+    purgeRunStateMachineArn: raw.PURGE_RUN_STATE_MACHINE_ARN,
     purgeBatchSize: raw.PURGE_BATCH_SIZE,
     launchTemplateVersionDepth: raw.LAUNCH_TEMPLATE_VERSION_DEPTH,
     purgeSharedImages: raw.PURGE_SHARED_IMAGES,

@@ -2,8 +2,11 @@
 // janitor makes with EC2's filters, pagination and DeregisterImage semantics.
 import {
   DeregisterImageCommand,
+  DescribeImageAttributeCommand,
+  DescribeImageReferencesCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
   type EC2Client,
   type Filter,
@@ -90,14 +93,29 @@ export class FakeEc2Account {
   readonly deregistered: string[] = [];
   /** Answers the next N DeregisterImage calls with RequestLimitExceeded. */
   throttleNext = 0;
+  /** SSM parameters naming an image: parameter name → image id. */
+  readonly parameters = new Map<string, string>();
+  /** Image id → accounts it is shared with. */
+  readonly sharedWith = new Map<string, string[]>();
+  /** DescribeImageReferences answers UnauthorizedOperation, as without its permission. */
+  refuseReferenceChecks = false;
+  /** Called after each image DeregisterImage deleted, e.g. to change the account meanwhile. */
+  onDeregister: ((imageId: string) => void) | undefined;
 
   install(ec2: AwsClientStub<EC2Client>): void {
     ec2.on(DescribeImagesCommand).callsFake((input) => {
+      const wanted: string[] | undefined = input.ImageIds;
+      const unknown = wanted?.find((id) => !this.images.some((image) => image.ImageId === id));
+      if (unknown !== undefined) {
+        throw awsError('InvalidAMIID.NotFound', `The image id '[${unknown}]' does not exist`);
+      }
       const matching = this.images.filter(
         (image) =>
+          (wanted?.includes(image.ImageId ?? '') ?? true) &&
           (input.Owners ?? []).every(
             (owner: string) => owner === 'self' && image.OwnerId === SELF,
-          ) && matchesFilters(image, input.Filters ?? []),
+          ) &&
+          matchesFilters(image, input.Filters ?? []),
       );
       return page(matching, input.MaxResults ?? 1000, input.NextToken, (Images, NextToken) => ({
         Images,
@@ -125,16 +143,68 @@ export class FakeEc2Account {
         NextToken,
       }));
     });
-    ec2
-      .on(DescribeLaunchTemplateVersionsCommand)
-      .callsFake((input) =>
-        page(
-          this.launchTemplateVersions,
-          input.MaxResults ?? 200,
-          input.NextToken,
-          (LaunchTemplateVersions, NextToken) => ({ LaunchTemplateVersions, NextToken }),
+    ec2.on(DescribeLaunchTemplatesCommand).callsFake((input) => {
+      const ids = [...new Set(this.launchTemplateVersions.map((v) => v.LaunchTemplateId ?? ''))];
+      return page(ids, input.MaxResults ?? 200, input.NextToken, (found, NextToken) => ({
+        LaunchTemplates: found.map((LaunchTemplateId) => ({
+          LaunchTemplateId,
+          LaunchTemplateName: this.launchTemplateVersions.find(
+            (version) => version.LaunchTemplateId === LaunchTemplateId,
+          )?.LaunchTemplateName,
+        })),
+        NextToken,
+      }));
+    });
+    ec2.on(DescribeLaunchTemplateVersionsCommand).callsFake((input) =>
+      page(
+        this.launchTemplateVersions.filter(
+          (version) =>
+            input.LaunchTemplateId === undefined ||
+            version.LaunchTemplateId === input.LaunchTemplateId,
         ),
-      );
+        input.MaxResults ?? 200,
+        input.NextToken,
+        (LaunchTemplateVersions, NextToken) => ({ LaunchTemplateVersions, NextToken }),
+      ),
+    );
+    ec2.on(DescribeImageReferencesCommand).callsFake((input) => {
+      if (this.refuseReferenceChecks) {
+        throw awsError(
+          'UnauthorizedOperation',
+          'You are not authorized to perform this operation.',
+        );
+      }
+      const wanted = new Set<string>(input.ImageIds ?? []);
+      const arn = (kind: string, id: string) => `arn:aws:ec2:ap-northeast-2:${SELF}:${kind}/${id}`;
+      const references = [
+        ...this.instances
+          .filter((instance) => instance.state !== 'terminated' && wanted.has(instance.imageId))
+          .map((instance) => ({
+            ImageId: instance.imageId,
+            ResourceType: 'ec2:Instance' as const,
+            Arn: arn('instance', instance.instanceId),
+          })),
+        ...this.launchTemplateVersions
+          .filter((version) => wanted.has(version.LaunchTemplateData?.ImageId ?? ''))
+          .map((version) => ({
+            ImageId: version.LaunchTemplateData?.ImageId,
+            ResourceType: 'ec2:LaunchTemplate' as const,
+            Arn: arn('launch-template', version.LaunchTemplateId ?? 'lt-0'),
+          })),
+        ...[...this.parameters]
+          .filter(([, imageId]) => wanted.has(imageId))
+          .map(([name, imageId]) => ({
+            ImageId: imageId,
+            ResourceType: 'ssm:Parameter' as const,
+            Arn: `arn:aws:ssm:ap-northeast-2:${SELF}:parameter${name}`,
+          })),
+      ];
+      return { ImageReferences: references };
+    });
+    ec2.on(DescribeImageAttributeCommand).callsFake((input) => ({
+      ImageId: input.ImageId,
+      LaunchPermissions: (this.sharedWith.get(input.ImageId) ?? []).map((UserId) => ({ UserId })),
+    }));
     ec2.on(DeregisterImageCommand).callsFake((input) => {
       const imageId: string = input.ImageId;
       if (this.throttleNext > 0) {
@@ -149,6 +219,7 @@ export class FakeEc2Account {
       if (image === undefined)
         throw awsError('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
       this.images = this.images.filter((candidate) => candidate !== image);
+      this.onDeregister?.(imageId);
       const stillUsed = new Set(this.images.flatMap(snapshotsOf));
       return {
         Return: true,

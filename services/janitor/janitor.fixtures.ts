@@ -1,16 +1,22 @@
 // Test support: realistic EventBridge events for the janitor's three triggers, a fake clock
 // and Lambda context, and a reader for what was published.
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
-import { vi } from 'vitest';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, vi } from 'vitest';
 import type { AmiPurgeRequestedV1Detail } from '../../events/ami-purge-requested.v1';
 import { AmiPurgedV1, type AmiPurgedV1Detail } from '../../events/ami-purged.v1';
 import { parseDetail } from '../../events/contract';
 import type { JanitorConfig } from './config';
-import { createHandler, type JanitorDeps } from './create-handler';
+import { createHandler, type JanitorDeps, type JanitorResult } from './create-handler';
 import { NOW } from './ec2-account.fake';
+import { createReferenceCheck } from './find-image-references';
+import { type JournalTable, startJournalTable } from './journal-table.fake';
+import { PURGE_STEP_KEY, type PurgeRunRequest, type RunState } from './purge-run-state';
 import type { Timer } from './token-bucket';
 
 export const baseConfig: JanitorConfig = {
@@ -23,6 +29,9 @@ export const baseConfig: JanitorConfig = {
   deregisterBurst: 100,
   deregisterConcurrency: 4,
   timeBudgetMarginMs: 30_000,
+  journalTableName: 'set-by-the-journal-table',
+  purgeRunStateMachineArn:
+    'arn:aws:states:ap-northeast-2:111122223333:stateMachine:AmiLifecycle-purge-run',
   purgeBatchSize: 2_000,
   launchTemplateVersionDepth: 10_000,
   purgeSharedImages: false,
@@ -50,23 +59,141 @@ export function lambdaContext(time: FakeTime, budgetMs = 900_000) {
   };
 }
 
+let journalTable: JournalTable | undefined;
+
+/** Starts the journal table (a real DynamoDB implementation) for the test file's janitors. */
+export function useJournalTable(): void {
+  beforeAll(async () => {
+    journalTable = await startJournalTable();
+  });
+  beforeEach(async () => {
+    await journalTable?.fresh();
+  });
+  afterAll(async () => {
+    await journalTable?.stop();
+    journalTable = undefined;
+  });
+}
+
+export interface RunOptions {
+  /** Each invocation's time budget; a small one splits the run into many batches. */
+  readonly budgetMs?: number;
+  /** Runs between the start and each batch, e.g. to change the account mid-run. */
+  readonly beforeBatch?: (batch: number) => void | Promise<void>;
+}
+
+/** The state machine's Retry on a failed batch: the same input, this many attempts in all. */
+const BATCH_ATTEMPTS = 8;
+
+/** What a whole run did, added up over its batches. */
+export interface RunOutcome {
+  readonly runId: string;
+  readonly started: boolean;
+  readonly dryRun: boolean;
+  readonly batches: number;
+  readonly purged: number;
+}
+
+/**
+ * A janitor with fake clients, and `run(event)`, which plays the purge run's state machine in
+ * process: the trigger starts an execution (captured), then begin, every batch until done, end.
+ */
 export function janitor(
   ec2: EC2Client,
   eventBridge: EventBridgeClient,
   time: FakeTime,
   config: Partial<JanitorConfig> = {},
+  { dynamodb }: { dynamodb?: DynamoDBClient } = {},
 ) {
+  if (journalTable === undefined) throw new Error('call useJournalTable() in the test file');
+  const table = journalTable;
   const metrics = { addMetric: vi.fn(), publishStoredMetrics: vi.fn() };
+  const sfn = new SFNClient({ region: 'ap-northeast-2' });
+  const executions = new Map<string, PurgeRunRequest>();
+  mockClient(sfn)
+    .on(StartExecutionCommand)
+    .callsFake((input) => {
+      if (executions.has(input.name)) {
+        throw Object.assign(new Error(`Execution ${input.name} exists`), {
+          name: 'ExecutionAlreadyExists',
+        });
+      }
+      executions.set(input.name, JSON.parse(input.input));
+      return { executionArn: `arn:execution:${input.name}`, startDate: time.clock() };
+    });
+  const logger = new Logger({ serviceName: 'janitor', logLevel: 'SILENT' });
+  const resolved: JanitorConfig = { ...baseConfig, journalTableName: table.tableName, ...config };
+  const ssm = new SSMClient({ region: 'ap-northeast-2' });
+  // The fallback's parameter store: empty (the EC2 fake answers references to parameters).
+  mockClient(ssm).on(GetParametersByPathCommand).resolves({ Parameters: [] });
   const deps: JanitorDeps = {
     ec2,
+    ec2Deregister: ec2,
+    dynamodb: dynamodb ?? table.dynamodb,
     eventBridge,
-    config: { ...baseConfig, ...config },
+    sfn,
+    referenceCheck: () =>
+      createReferenceCheck({ ec2, ssm, config: resolved, clock: time.clock, logger }),
+    config: resolved,
     clock: time.clock,
     timer: time,
-    logger: new Logger({ serviceName: 'janitor', logLevel: 'SILENT' }),
+    logger,
     metrics,
   };
-  return { handler: createHandler(deps), metrics };
+  const handler = createHandler(deps);
+
+  async function run(event: unknown, options: RunOptions = {}): Promise<RunOutcome> {
+    const context = () => lambdaContext(time, options.budgetMs);
+    const started = (await handler(event, context())) as { runId: string; started: boolean };
+    const request = executions.get(started.runId);
+    if (!started.started || request === undefined) {
+      return { runId: started.runId, started: false, dryRun: false, batches: 0, purged: 0 };
+    }
+    const step = (body: Record<string, unknown>) => handler({ [PURGE_STEP_KEY]: body }, context());
+    const begun = (await step({
+      step: 'begin',
+      runId: started.runId,
+      startedAt: time.clock().toISOString(),
+      request,
+    })) as { run: RunState };
+    let state = begun.run;
+    let purged = 0;
+    for (let batch = 1; ; batch++) {
+      await options.beforeBatch?.(batch);
+      const result = (await retried(() => step({ step: 'batch', run: state }))) as JanitorResult & {
+        run: RunState;
+        done: boolean;
+        purged: number;
+      };
+      purged += result.purged;
+      state = result.run;
+      if (result.done) {
+        await step({ step: 'end', runId: started.runId });
+        return {
+          runId: started.runId,
+          started: true,
+          dryRun: state.dryRun,
+          batches: batch,
+          purged,
+        };
+      }
+    }
+  }
+
+  async function retried<Result>(attempt: () => Promise<Result>): Promise<Result> {
+    for (let attempts = 1; ; attempts++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        failedAttempts.push(error);
+        if (attempts >= BATCH_ATTEMPTS) throw error;
+      }
+    }
+  }
+  /** Errors of batch attempts the state machine retried. */
+  const failedAttempts: unknown[] = [];
+
+  return { handler, run, metrics, executions, failedAttempts, journal: table };
 }
 
 export const clients = () => ({
@@ -93,14 +220,18 @@ function envelope<Detail>(
   };
 }
 
-export function amiAvailableEvent(instanceName: string, requestId = '01JDEPLOY0000000000000001') {
+export function amiAvailableEvent(
+  instanceName: string,
+  requestId = '01JDEPLOY0000000000000001',
+  imageId = 'ami-0123456789abcdef0',
+) {
   return envelope('ami-lifecycle.watcher', 'AmiAvailable', {
     metadata: { schemaVersion: 1, requestId, occurredAt: NOW.toISOString() },
     data: {
       requestId,
       instanceName,
       instanceId: 'i-0123456789abcdef0',
-      imageId: 'ami-0123456789abcdef0',
+      imageId,
       imageName: `${instanceName}-Deploy-2025-06-20_02_55`,
       snapshotIds: ['snap-0123456789abcdef0'],
       availableAt: NOW.toISOString(),

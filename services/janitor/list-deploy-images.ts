@@ -18,22 +18,7 @@ const SEED_NAME_PATTERN = /^(.+)-Deploy-\d{4}-\d{2}-\d{2}_\d{2}_\d{2}$/;
 const AWS_BACKUP_TAG_PREFIX = 'aws:backup:';
 
 /**
- * Lists this account's `Reason=Deploy` AMIs, for one instance name or all, in pages of 1,000.
- * One name costs two queries (its provenance tag; the seed name pattern for images made before
- * provenance tags existed), so the pages scale with that name's images, not the account's.
- * Holds the whole listing in memory: prefer `listDeployImagePages` for large accounts.
- */
-export async function listDeployImages(
-  ec2: EC2Client,
-  instanceName?: string,
-): Promise<DeployImage[]> {
-  const images: DeployImage[] = [];
-  for await (const page of listDeployImagePages(ec2, instanceName)) images.push(...page);
-  return images;
-}
-
-/**
- * The same listing as `listDeployImages`, one DescribeImages page at a time: each page of the
+ * This account's `Reason=Deploy` AMIs, for one instance name or all, one DescribeImages page at a time: each page of the
  * SDK's `Image` objects is reduced to compact `DeployImage`s before it is yielded, so a caller
  * that keeps only what it needs holds O(page) memory, whatever the account's size. Empty pages
  * (everything filtered out) are not yielded. For one name, an image both queries return (tagged,

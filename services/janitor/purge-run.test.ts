@@ -1,8 +1,7 @@
 import {
   DeregisterImageCommand,
+  DescribeImageReferencesCommand,
   DescribeImagesCommand,
-  DescribeInstancesCommand,
-  DescribeLaunchTemplateVersionsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -18,11 +17,11 @@ import {
   clients,
   FakeTime,
   janitor,
-  lambdaContext,
   publishedEntries,
   purgedParts,
   purgeRequestedEvent,
   scheduledEvent,
+  useJournalTable,
 } from './janitor.fixtures';
 
 const ec2Mock = mockClient(EC2Client);
@@ -30,6 +29,8 @@ const eventBridgeMock = mockClient(EventBridgeClient);
 const { ec2, eventBridge } = clients();
 let account: FakeEc2Account;
 let time: FakeTime;
+
+useJournalTable();
 
 beforeEach(() => {
   ec2Mock.reset();
@@ -47,16 +48,28 @@ function newestOf(instanceName: string) {
   return deployImage({ instanceName, ageDays: 1 });
 }
 
+/** AmiAvailable for the newest image of the name in the account, as the watcher sends it. */
+function availableEvent(instanceName: string) {
+  const newest = account.images
+    .filter(
+      (image) =>
+        image.State === 'available' &&
+        image.Tags?.some((tag) => tag.Key === TAG.instanceName && tag.Value === instanceName),
+    )
+    .sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))[0];
+  return amiAvailableEvent(instanceName, undefined, newest?.ImageId);
+}
+
 describe('janitor on AmiAvailable', () => {
   it('should deregister the expired images of that instance name with their snapshots and publish the report', async () => {
     // Prepare
     const expired = deployImage({ instanceName: 'service-api', ageDays: 30 });
     const otherName = deployImage({ instanceName: 'service-worker', ageDays: 30 });
     account.images = [expired, newestOf('service-api'), otherName, newestOf('service-worker')];
-    const { handler, metrics } = janitor(ec2, eventBridge, time);
+    const { run, metrics } = janitor(ec2, eventBridge, time);
 
     // Act
-    const result = await handler(amiAvailableEvent('service-api'), lambdaContext(time));
+    const result = await run(availableEvent('service-api'));
 
     // Assess
     expect(account.deregistered).toEqual([expired.ImageId]);
@@ -68,7 +81,7 @@ describe('janitor on AmiAvailable', () => {
     expect(more).toEqual([]);
     expect(part?.metadata.requestId).toBe('01JDEPLOY0000000000000001');
     expect(part?.data).toMatchObject({
-      runId: '01JDEPLOY0000000000000001',
+      runId: expect.stringMatching(/^available-01JDEPLOY0{15}-[0-9a-f]{20}$/),
       trigger: 'ami-available',
       instanceName: 'service-api',
       dryRun: false,
@@ -93,14 +106,14 @@ describe('janitor on AmiAvailable', () => {
       'ami-lifecycle.janitor',
     ]);
     expect(metrics.addMetric).toHaveBeenCalledWith(METRIC.purged, 'Count', 1);
-    expect(result).toMatchObject({ purged: 1, continued: false, parts: [1] });
+    expect(result).toMatchObject({ started: true, purged: 1, batches: 1 });
   });
 
   it("should ask EC2 only for this account's Deploy images of that name, by provenance tag and by the seed's name pattern", async () => {
     account.images = [newestOf('service-api')];
-    const { handler } = janitor(ec2, eventBridge, time);
+    const { run } = janitor(ec2, eventBridge, time);
 
-    await handler(amiAvailableEvent('service-api'), lambdaContext(time));
+    await run(availableEvent('service-api'));
 
     expect(ec2Mock).toHaveReceivedCommandWith(DescribeImagesCommand, {
       Owners: ['self'],
@@ -133,9 +146,9 @@ describe('janitor on AmiAvailable', () => {
       }),
       deployImage({ instanceName: 'service-apiary', ageDays: 40, madeBy: 'seed' }),
     ];
-    const { handler } = janitor(ec2, eventBridge, time);
+    const { run } = janitor(ec2, eventBridge, time);
 
-    await handler(amiAvailableEvent('service-api'), lambdaContext(time));
+    await run(availableEvent('service-api'));
 
     expect(account.deregistered).toEqual([]);
     expect(purgedParts(eventBridgeMock)[0]?.data).toMatchObject({ purged: [], skipped: [] });
@@ -144,9 +157,9 @@ describe('janitor on AmiAvailable', () => {
   it('should purge an expired image made by the seed system, recognised by its name', async () => {
     const seedMade = deployImage({ instanceName: 'service-api', ageDays: 40, madeBy: 'seed' });
     account.images = [seedMade, newestOf('service-api')];
-    const { handler } = janitor(ec2, eventBridge, time);
+    const { run } = janitor(ec2, eventBridge, time);
 
-    await handler(amiAvailableEvent('service-api'), lambdaContext(time));
+    await run(availableEvent('service-api'));
 
     expect(account.deregistered).toEqual([seedMade.ImageId]);
   });
@@ -155,9 +168,9 @@ describe('janitor on AmiAvailable', () => {
     const young = deployImage({ instanceName: 'service-api', ageDays: 13.9 });
     const old = deployImage({ instanceName: 'service-api', ageDays: 14.1 });
     account.images = [young, old, newestOf('service-api')];
-    const { handler } = janitor(ec2, eventBridge, time);
+    const { run } = janitor(ec2, eventBridge, time);
 
-    await handler(amiAvailableEvent('service-api'), lambdaContext(time));
+    await run(availableEvent('service-api'));
 
     expect(account.deregistered).toEqual([old.ImageId]);
   });
@@ -167,9 +180,9 @@ describe('janitor on AmiAvailable', () => {
     const failed = deployImage({ instanceName: 'service-api', ageDays: 20, state: 'failed' });
     const pending = deployImage({ instanceName: 'service-api', ageDays: 0.01, state: 'pending' });
     account.images = [lastGood, failed, pending];
-    const { handler } = janitor(ec2, eventBridge, time);
+    const { run } = janitor(ec2, eventBridge, time);
 
-    await handler(amiAvailableEvent('service-api'), lambdaContext(time));
+    await run(availableEvent('service-api'));
 
     expect(account.deregistered).toEqual([failed.ImageId]);
     expect(purgedParts(eventBridgeMock)[0]?.data.skipped).toEqual([
@@ -209,21 +222,21 @@ describe('janitor safety rules', () => {
         LaunchTemplateData: { ImageId: byLatest.ImageId },
       },
     ];
-    const { handler } = janitor(ec2, eventBridge, time);
+    const { run } = janitor(ec2, eventBridge, time);
 
-    await handler(amiAvailableEvent('service-api'), lambdaContext(time));
+    await run(availableEvent('service-api'));
 
     expect(account.deregistered).toEqual([byTerminated.ImageId]);
     expect(purgedParts(eventBridgeMock)[0]?.data.skipped).toEqual([
       expect.objectContaining({
         imageId: byLatest.ImageId,
         reason: 'in-use-by-launch-template',
-        detail: 'web v4',
+        detail: 'lt-0aaaaaaaaaaaaaaa1',
       }),
       expect.objectContaining({
         imageId: byDefault.ImageId,
         reason: 'in-use-by-launch-template',
-        detail: 'web v3',
+        detail: 'lt-0aaaaaaaaaaaaaaa1',
       }),
       expect.objectContaining({
         imageId: byStopped.ImageId,
@@ -231,18 +244,14 @@ describe('janitor safety rules', () => {
         detail: 'i-0aaaaaaaaaaaaaaa1',
       }),
     ]);
-    expect(ec2Mock).toHaveReceivedCommandWith(DescribeLaunchTemplateVersionsCommand, {
-      Versions: ['$Default', '$Latest'],
-      ResolveAlias: true,
-    });
-    expect(ec2Mock).toHaveReceivedCommandWith(DescribeInstancesCommand, {
-      Filters: [
-        { Name: 'image-id', Values: expect.arrayContaining([byStopped.ImageId]) },
-        {
-          Name: 'instance-state-name',
-          Values: ['pending', 'running', 'shutting-down', 'stopping', 'stopped'],
-        },
-      ],
+    // Asked of EC2 right before the deletions, for every kind of user.
+    expect(ec2Mock).toHaveReceivedCommandWith(DescribeImageReferencesCommand, {
+      ImageIds: expect.arrayContaining([byStopped.ImageId, byTerminated.ImageId]),
+      ResourceTypes: expect.arrayContaining([
+        expect.objectContaining({ ResourceType: 'ec2:Instance' }),
+        expect.objectContaining({ ResourceType: 'ec2:LaunchTemplate' }),
+        expect.objectContaining({ ResourceType: 'ssm:Parameter' }),
+      ]),
     });
   });
 
@@ -259,9 +268,9 @@ describe('janitor safety rules', () => {
     });
     const retained = deployImage({ instanceName: 'service-api', ageDays: 32, retain: true });
     account.images = [protectedImage, coolingDown, retained, newestOf('service-api')];
-    const { handler } = janitor(ec2, eventBridge, time);
+    const { run } = janitor(ec2, eventBridge, time);
 
-    await handler(amiAvailableEvent('service-api'), lambdaContext(time));
+    await run(availableEvent('service-api'));
 
     expect(account.deregistered).toEqual([]);
     const reasons = purgedParts(eventBridgeMock)[0]?.data.skipped.map((entry) => entry.reason);
@@ -282,9 +291,9 @@ describe('janitor safety rules', () => {
     });
     const newest = deployImage({ instanceName: 'service-api', ageDays: 1, snapshotIds: [shared] });
     account.images = [expired, newest];
-    const { handler } = janitor(ec2, eventBridge, time);
+    const { run } = janitor(ec2, eventBridge, time);
 
-    await handler(amiAvailableEvent('service-api'), lambdaContext(time));
+    await run(availableEvent('service-api'));
 
     expect(purgedParts(eventBridgeMock)[0]?.data.purged[0]?.snapshots).toEqual([
       { snapshotId: own, result: 'success' },
@@ -300,9 +309,9 @@ describe('janitor safety rules', () => {
       image ? [image] : [],
     );
     account.failures.set(failing?.ImageId ?? '', 'InvalidAMIID.Unavailable');
-    const { handler } = janitor(ec2, eventBridge, time);
+    const { run } = janitor(ec2, eventBridge, time);
 
-    const result = await handler(amiAvailableEvent('service-api'), lambdaContext(time));
+    await run(availableEvent('service-api'));
 
     expect(account.images.map((image) => image.ImageId)).not.toContain(first?.ImageId);
     expect(account.images.map((image) => image.ImageId)).not.toContain(last?.ImageId);
@@ -311,16 +320,15 @@ describe('janitor safety rules', () => {
     expect(data?.failed).toEqual([
       expect.objectContaining({ imageId: failing?.ImageId, code: 'InvalidAMIID.Unavailable' }),
     ]);
-    expect(result.failed).toBe(1);
   });
 
   it('should retry a throttled deregistration and still delete the image', async () => {
     const expired = deployImage({ instanceName: 'service-api', ageDays: 30 });
     account.images = [expired, newestOf('service-api')];
     account.throttleNext = 2;
-    const { handler } = janitor(ec2, eventBridge, time);
+    const { run } = janitor(ec2, eventBridge, time);
 
-    await handler(amiAvailableEvent('service-api'), lambdaContext(time));
+    await run(availableEvent('service-api'));
 
     expect(account.deregistered).toEqual([expired.ImageId]);
     expect(ec2Mock).toHaveReceivedCommandTimes(DeregisterImageCommand, 3);
@@ -332,9 +340,9 @@ describe('janitor safety rules', () => {
       deployImage({ instanceName: 'service-api', ageDays }),
     );
     account.images = [...expired, newestOf('service-api')];
-    const { handler } = janitor(ec2, eventBridge, time, { maxDeletionsPerRun: 3 });
+    const { run } = janitor(ec2, eventBridge, time, { maxDeletionsPerRun: 3 });
 
-    await handler(amiAvailableEvent('service-api'), lambdaContext(time));
+    await run(availableEvent('service-api'));
 
     // Oldest first in the run's order.
     expect(account.deregistered).toEqual(ids(expired.slice(2).reverse().map(asRef)));
@@ -353,11 +361,10 @@ describe('janitor on demand and on schedule', () => {
   it('should delete nothing in a dry run requested with AmiPurgeRequested, and flag the report', async () => {
     const expired = deployImage({ instanceName: 'service-api', ageDays: 30 });
     account.images = [expired, newestOf('service-api')];
-    const { handler, metrics } = janitor(ec2, eventBridge, time);
+    const { run, metrics } = janitor(ec2, eventBridge, time);
 
-    await handler(
+    await run(
       purgeRequestedEvent({ instanceName: 'service-api', dryRun: true }, 'manual-dry-run-1'),
-      lambdaContext(time),
     );
 
     expect(ec2Mock).not.toHaveReceivedCommand(DeregisterImageCommand);
@@ -373,28 +380,28 @@ describe('janitor on demand and on schedule', () => {
     expect(metrics.addMetric).not.toHaveBeenCalled();
   });
 
-  it('should follow DRY_RUN unless the request says otherwise', async () => {
+  it('should stay dry under DRY_RUN even when an event asks for a live run', async () => {
     const expired = deployImage({ instanceName: 'service-api', ageDays: 30 });
     account.images = [expired, newestOf('service-api')];
-    const { handler } = janitor(ec2, eventBridge, time, { dryRun: true });
+    const { run } = janitor(ec2, eventBridge, time, { dryRun: true });
 
-    await handler(purgeRequestedEvent({ instanceName: 'service-api' }), lambdaContext(time));
-    expect(ec2Mock).not.toHaveReceivedCommand(DeregisterImageCommand);
-
-    await handler(
-      purgeRequestedEvent({ instanceName: 'service-api', dryRun: false }),
-      lambdaContext(time),
+    await run(purgeRequestedEvent({ instanceName: 'service-api' }, 'asks-nothing'));
+    const result = await run(
+      purgeRequestedEvent({ instanceName: 'service-api', dryRun: false }, 'asks-live'),
     );
-    expect(account.deregistered).toEqual([expired.ImageId]);
+
+    expect(result.dryRun).toBe(true);
+    expect(ec2Mock).not.toHaveReceivedCommand(DeregisterImageCommand);
+    expect(purgedParts(eventBridgeMock).map((part) => part.data.dryRun)).toEqual([true, true]);
   });
 
   it('should sweep every instance name on the daily schedule, seed-made images included, with a run id from the event', async () => {
     const api = deployImage({ instanceName: 'service-api', ageDays: 30 });
     const worker = deployImage({ instanceName: 'service-worker', ageDays: 30, madeBy: 'seed' });
     account.images = [api, worker, newestOf('service-api'), newestOf('service-worker')];
-    const { handler } = janitor(ec2, eventBridge, time);
+    const { run } = janitor(ec2, eventBridge, time);
 
-    await handler(scheduledEvent(), lambdaContext(time));
+    await run(scheduledEvent());
 
     expect(ec2Mock).toHaveReceivedCommandTimes(DescribeImagesCommand, 1);
     expect(ec2Mock).toHaveReceivedCommandWith(DescribeImagesCommand, {
@@ -409,9 +416,9 @@ describe('janitor on demand and on schedule', () => {
   });
 
   it('should publish an empty final report when there is nothing to purge', async () => {
-    const { handler } = janitor(ec2, eventBridge, time);
+    const { run } = janitor(ec2, eventBridge, time);
 
-    await handler(scheduledEvent(), lambdaContext(time));
+    await run(scheduledEvent());
 
     expect(purgedParts(eventBridgeMock)).toEqual([
       expect.objectContaining({
@@ -434,24 +441,27 @@ describe('janitor on demand and on schedule', () => {
       })(),
     ],
     [
-      'a continuation with a forged cursor',
+      'a continuation (runs keep their own state)',
       purgeRequestedEvent({
+        instanceName: 'service-api',
+        dryRun: false,
         continuation: {
           trigger: 'schedule',
           part: 2,
           purgedSoFar: 0,
-          cursor: 'not|a|cursor',
-          startedAt: '2025-06-20T03:00:00.000Z',
+          cursor: 'service-api|2000-01-01T00:00:00.000Z|ami-00000000000000001',
+          startedAt: '2099-01-01T00:00:00.000Z',
         },
-      }),
+      } as never),
     ],
     ['something that is not an EventBridge event', { hello: 'world' }],
   ])('should throw InvalidEventError for %s and change nothing', async (_name, event) => {
     account.images = [deployImage({ instanceName: 'service-api', ageDays: 30 })];
-    const { handler } = janitor(ec2, eventBridge, time);
+    const { run, executions } = janitor(ec2, eventBridge, time);
 
-    await expect(handler(event, lambdaContext(time))).rejects.toThrow(InvalidEventError);
+    await expect(run(event)).rejects.toThrow(InvalidEventError);
 
+    expect(executions.size).toBe(0);
     expect(ec2Mock).not.toHaveReceivedCommand(DescribeImagesCommand);
     expect(eventBridgeMock).not.toHaveReceivedCommand(PutEventsCommand);
   });

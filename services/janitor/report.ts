@@ -18,6 +18,8 @@ export interface PartReport {
 /** The fields every AmiPurged event of a run repeats. */
 export interface RunHeader {
   readonly runId: string;
+  /** The request the report answers to, as its metadata's requestId. */
+  readonly requestId: string;
   readonly trigger: PurgedData['trigger'];
   readonly instanceName?: string;
   readonly dryRun: boolean;
@@ -55,7 +57,7 @@ export function toPurgedDetails(
     final: boolean,
     entries: Pick<PurgedData, 'purged' | 'skipped' | 'failed'>,
   ): PurgedDetail => ({
-    metadata: { schemaVersion: 1, requestId: header.runId, occurredAt },
+    metadata: { schemaVersion: 1, requestId: header.requestId, occurredAt },
     data: {
       runId: header.runId,
       trigger: header.trigger,

@@ -1,3 +1,4 @@
+import { DescribeImagesCommand, EC2Client, type Image } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,6 +10,7 @@ import { AmiPurgedV1 } from '../../events/ami-purged.v1';
 import { InvalidEventError } from '../../events/contract';
 import { ConfigurationError } from '../shared/config';
 import { METRIC } from '../shared/observability';
+import { DEPLOY_REASON, TAG } from '../shared/tags';
 import { WebhookDeliveryError } from './deliver-notification';
 import { answer, captureOutput, eventBridgeEvent, fakePost, type Reply } from './fixtures';
 
@@ -33,10 +35,31 @@ const context: Context = {
 
 let output: ReturnType<typeof captureOutput>;
 const secretsManager = mockClient(SecretsManagerClient);
+const ec2 = mockClient(EC2Client);
+/** The images EC2 knows, by id: the example's AMI, available and tagged as ours. */
+let images: Map<string, Image>;
 
 beforeEach(() => {
   vi.resetModules();
   secretsManager.reset();
+  ec2.reset();
+  const example = AmiAvailableV1.examples[0]?.data;
+  images = new Map([
+    [
+      example?.imageId ?? '',
+      {
+        ImageId: example?.imageId,
+        State: 'available',
+        Tags: [
+          { Key: TAG.reason, Value: DEPLOY_REASON },
+          { Key: TAG.instanceName, Value: example?.instanceName },
+        ],
+      },
+    ],
+  ]);
+  ec2.on(DescribeImagesCommand).callsFake((input) => ({
+    Images: (input.ImageIds ?? []).flatMap((id: string) => images.get(id) ?? []),
+  }));
   vi.stubEnv('AWS_REGION', 'ap-northeast-2');
   output = captureOutput();
 });
@@ -144,6 +167,46 @@ describe('notifier handler', () => {
     expect(String(error)).toMatch(message);
     expect(requests).toHaveLength(0);
   });
+
+  it.each([
+    ['an image that does not exist', () => images.clear(), /does not exist/],
+    [
+      'an image still pending',
+      () => {
+        for (const image of images.values()) image.State = 'pending';
+      },
+      /is pending, not available/,
+    ],
+    [
+      'an image without our tags',
+      () => {
+        for (const image of images.values()) image.Tags = [];
+      },
+      /is not a Deploy image of service-api/,
+    ],
+  ])(
+    'should announce nothing for an AmiAvailable claiming %s, and dead-letter it',
+    async (_name, change, message) => {
+      // Prepare: a forged AmiAvailable, as any principal allowed to put events could send.
+      change();
+      const { handler, requests } = await coldStart(
+        { WEBHOOK_URL: JANDI },
+        { [JANDI]: [answer(200)] },
+      );
+
+      // Act
+      const error = await handler(
+        eventBridgeEvent(AmiAvailableV1, AmiAvailableV1.examples[0]),
+        context,
+      ).catch((caught: unknown) => caught);
+
+      // Assess
+      expect(error).toMatchObject({ name: 'ClaimRejectedError' });
+      expect(String(error)).toMatch(message);
+      expect(requests).toHaveLength(0);
+      expect(metricsEmitted(METRIC.available)).toBe(0);
+    },
+  );
 
   it('should fail the invocation when a webhook keeps failing, so the event is retried', async () => {
     const { handler, requests } = await coldStart(

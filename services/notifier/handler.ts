@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
+import { checkAvailableImageClaim } from '../shared/available-image-claim';
 import { systemClock } from '../shared/clock';
 import { createObservability } from '../shared/observability';
 import { parseNotifierConfig } from './config';
@@ -11,6 +13,7 @@ import { cachedSecretReader, loadWebhookTargets } from './target-source';
 const config = parseNotifierConfig();
 const { logger, metrics } = createObservability('notifier');
 const readSecret = cachedSecretReader(new SecretsManagerClient({}));
+const ec2 = new EC2Client({ maxAttempts: 10 });
 
 /** EventBridge target for AmiAvailable, AmiFailed and AmiPurged (v1). */
 export async function handler(event: unknown, context: Context): Promise<void> {
@@ -20,6 +23,7 @@ export async function handler(event: unknown, context: Context): Promise<void> {
     await notify(event, {
       policy: config.delivery,
       loadTargets: () => loadWebhookTargets(config.targets, readSecret),
+      checkAvailableImage: (claim) => checkAvailableImageClaim(ec2, claim),
       post: postWebhook,
       sleep: (ms) => sleep(ms),
       clock: systemClock,

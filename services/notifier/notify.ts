@@ -1,3 +1,4 @@
+import type { AvailableImageClaim } from '../shared/available-image-claim';
 import { METRIC, MetricUnit } from '../shared/observability';
 import { deliverNotification, type NotifyDeps } from './deliver-notification';
 import type { DeliveryPolicy } from './deliver-webhook';
@@ -6,6 +7,8 @@ import type { WebhookTarget } from './webhook-target';
 
 export interface NotifierDeps extends NotifyDeps {
   readonly policy: DeliveryPolicy;
+  /** Checks an AmiAvailable's claim in EC2 before anyone is told (throws ClaimRejectedError). */
+  readonly checkAvailableImage: (claim: AvailableImageClaim) => Promise<void>;
   readonly loadTargets: () => Promise<readonly WebhookTarget[]>;
 }
 
@@ -22,6 +25,11 @@ export async function notify(event: unknown, deps: NotifierDeps): Promise<void> 
     eventId: notification.event.id,
     detailType: notification.detailType,
   });
+  // Announcing an image people may deploy: only one EC2 shows as ours and available.
+  if (notification.detailType === 'AmiAvailable') {
+    const { data } = notification.event.detail;
+    await deps.checkAvailableImage({ imageId: data.imageId, instanceName: data.instanceName });
+  }
   // Counted on receipt: a retried invocation may count an event twice (at-least-once).
   if (notification.detailType === 'AmiAvailable') {
     deps.metrics.addMetric(METRIC.available, MetricUnit.Count, 1);

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { AmiRequestedV1 } from '../../events/ami-requested.v1';
 import { SUBSCRIPTIONS, type SubscribedService } from '../../events/catalog';
 import { parseEvent } from '../../events/contract';
-import { toPurgeRequest } from '../../services/janitor/purge-request';
+import { toPurgeTrigger } from '../../services/janitor/purge-trigger';
 import { parseNotification } from '../../services/notifier/notification';
 
 /** How each consumer turns an incoming EventBridge event into its own input. */
 const CONSUMERS: Record<SubscribedService, (event: unknown) => unknown> = {
   creator: (event) => parseEvent(AmiRequestedV1, event),
   notifier: parseNotification,
-  janitor: toPurgeRequest,
+  janitor: toPurgeTrigger,
 };
 
 const envelope = (source: string, detailType: string, detail: unknown, index: number) => ({

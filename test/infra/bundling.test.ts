@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AmiRequestedV1 } from '../../events/ami-requested.v1';
 import { defaultFixture } from '../../infra/local/default-fixture';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../infra/local/dynamodb/local-dynamodb';
 import { createEc2Service, type Ec2Service } from '../../infra/local/ec2';
 import { type LocalEndpoint, startLocalEndpoint } from '../../infra/local/endpoint';
 import { createEventBus, type EventBus } from '../../infra/local/events/bus';
@@ -20,6 +21,7 @@ import { propertyOf, resourcesWithMetadata, templateJson } from './template';
 
 const ACCOUNT = '123456789012';
 const WATCHER_ARN = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:watcher`;
+const JOURNAL = 'purge-journal';
 
 describe('function bundles', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-bundles-'));
@@ -28,6 +30,7 @@ describe('function bundles', () => {
   let bus: EventBus;
   let stepFunctions: StepFunctions;
   let endpoint: LocalEndpoint;
+  let dynamodb: LocalDynamoDb;
   const started: LocalFunction[] = [];
 
   beforeAll(async () => {
@@ -55,12 +58,25 @@ describe('function bundles', () => {
       name: 'watcher',
       definition: { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } } as never,
     });
+    dynamodb = await startLocalDynamoDb({
+      region: 'us-east-1',
+      tables: [
+        {
+          logicalId: 'Journal',
+          name: JOURNAL,
+          partitionKey: { name: 'runId', type: 'S' },
+          sortKey: { name: 'entry', type: 'S' },
+          globalSecondaryIndexes: [],
+        },
+      ],
+    });
     endpoint = await startLocalEndpoint({
       port: 0,
       services: {
         ec2,
         events: createEventsService(bus),
         sfn: createSfnService(stepFunctions),
+        dynamodb: dynamodb.service,
       },
     });
   }, 180_000);
@@ -68,6 +84,7 @@ describe('function bundles', () => {
   afterAll(async () => {
     await Promise.all(started.map((fn) => fn.close()));
     await endpoint?.close();
+    await dynamodb?.close();
     await stepFunctions?.close();
     await bus?.close();
     rmSync(outdir, { recursive: true, force: true });
@@ -115,10 +132,10 @@ describe('function bundles', () => {
   });
 
   it("should keep only the EC2 schemas the functions reach, not all of EC2's", () => {
-    for (const service of ['creator', 'janitor']) {
-      // With every EC2 schema the bundles weighed about 850 KB.
-      expect(statSync(bundles.get(service) ?? '').size).toBeLessThan(450 * 1024);
-    }
+    // With every EC2 schema the creator weighed about 850 KB; the janitor also carries the
+    // DynamoDB, Step Functions and SSM clients of its purge runs.
+    expect(statSync(bundles.get('creator') ?? '').size).toBeLessThan(450 * 1024);
+    expect(statSync(bundles.get('janitor') ?? '').size).toBeLessThan(600 * 1024);
   });
 
   it('should make AMIs with the creator bundle exactly as the source does', async () => {
@@ -158,19 +175,25 @@ describe('function bundles', () => {
     );
   });
 
-  it('should purge with the janitor bundle, reading per-snapshot results', async () => {
-    await deployed('janitor', { EVENT_BUS_NAME: 'bus' }).invoke({
-      version: '0',
-      id: '7c9a1a1e-0000-4000-8000-000000000002',
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      account: ACCOUNT,
-      time: '2025-06-05T03:00:00Z',
-      region: 'us-east-1',
-      resources: [`arn:aws:events:us-east-1:${ACCOUNT}:rule/sweep`],
-      detail: {},
+  it('should run a purge with the janitor bundle, reading per-snapshot results', async () => {
+    // Act: the purge run's steps, as its state machine invokes them.
+    const janitor = deployed('janitor', {
+      EVENT_BUS_NAME: 'bus',
+      JOURNAL_TABLE_NAME: JOURNAL,
+      PURGE_RUN_STATE_MACHINE_ARN: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:purge-run`,
     });
+    const step = (body: Record<string, unknown>) => janitor.invoke({ purgeRun: body });
+    const { run } = (await step({
+      step: 'begin',
+      runId: 'bundle-sweep-1',
+      startedAt: new Date().toISOString(),
+      request: { trigger: 'schedule', requestId: 'bundle-sweep-1' },
+    })) as { run: unknown };
+    const batch = (await step({ step: 'batch', run })) as { done: boolean };
+    await step({ step: 'end', runId: 'bundle-sweep-1' });
 
+    // Assess
+    expect(batch.done).toBe(true);
     const report = bus.events().find((event) => event['detail-type'] === 'AmiPurged');
     expect(report).toBeDefined();
     const { purged } = (report?.detail.data ?? { purged: [] }) as {

@@ -121,6 +121,11 @@ describe('service functions', () => {
       DRY_RUN: 'false',
       MAX_DELETIONS_PER_RUN: '50',
       DEREGISTER_RATE_PER_SECOND: '5',
+      JOURNAL_TABLE_NAME: expect.stringMatching(/^JanitorJournal/),
+      PURGE_RUN_STATE_MACHINE_ARN: expect.stringMatching(/:stateMachine:AmiLifecycle-purge-run$/),
+      SSM_PARAMETER_PREFIX: '/',
+      LAUNCH_TEMPLATE_VERSION_DEPTH: '10000',
+      PURGE_SHARED_IMAGES: 'false',
     });
   });
 
@@ -478,7 +483,10 @@ describe('least privilege', () => {
         Resource: expect.stringMatching(/:secret:NotifierWebhookSecret/),
       }),
     ]);
-    expect(actionsOf(statements).filter((action) => action.startsWith('ec2:'))).toEqual([]);
+    // It only reads images, to check an AmiAvailable's claim before announcing it.
+    expect(actionsOf(statements).filter((action) => action.startsWith('ec2:'))).toEqual([
+      'ec2:DescribeImages',
+    ]);
   });
 
   it('should let the watcher describe images and put events on the bus only', () => {
@@ -555,7 +563,9 @@ describe('watcher and monitoring', () => {
 
   it('should keep waiting checks in an on-demand table that only the two state machines use', () => {
     const tables = Object.entries(json.Resources).filter(
-      ([, resource]) => resource.Type === 'AWS::DynamoDB::Table',
+      ([, resource]) =>
+        resource.Type === 'AWS::DynamoDB::Table' &&
+        resource.Metadata?.[TEMPLATE_METADATA.role] === 'waiting-checks',
     );
     expect(tables).toHaveLength(1);
     const [[tableId, table] = []] = tables;
@@ -628,5 +638,97 @@ describe('watcher and monitoring', () => {
     }
     expect(body).toContain('ExecutionsStarted');
     expect(body).toContain('ApproximateNumberOfMessagesVisible');
+  });
+});
+
+describe('purge runs', () => {
+  const purgeRun = () => {
+    const found = resourcesWithMetadata(
+      json,
+      'AWS::StepFunctions::StateMachine',
+      TEMPLATE_METADATA.service,
+    ).find(([, machine]) => machine.Metadata?.[TEMPLATE_METADATA.service] === 'purge-run');
+    if (found === undefined) throw new Error('no purge-run state machine');
+    return found[1];
+  };
+  const definition = () =>
+    JSON.parse(
+      String(
+        resolveIntrinsics(propertyOf(purgeRun(), 'DefinitionString'), fakeRefs(json)) as string,
+      ),
+    ) as { States: Record<string, Record<string, unknown>> };
+
+  it('should run each purge as a named Standard execution whose steps are the janitor', () => {
+    expect(purgeRun().Properties).toMatchObject({
+      StateMachineName: 'AmiLifecycle-purge-run',
+      StateMachineType: 'STANDARD',
+    });
+    const { States } = definition();
+    expect(Object.keys(States).sort()).toEqual(
+      [
+        'BeginRun',
+        'EndRun',
+        'EndRunAfterFailure',
+        'MoreToPurge',
+        'PurgeBatch',
+        'RunDone',
+        'RunFailed',
+      ].sort(),
+    );
+    // The run's clock and id come from the execution, never from an event.
+    expect(States.BeginRun?.Parameters).toMatchObject({
+      purgeRun: {
+        step: 'begin',
+        'runId.$': '$$.Execution.Name',
+        'startedAt.$': '$$.Execution.StartTime',
+      },
+    });
+  });
+
+  it('should wait for the run lock, retry failed batches, and release the lock on failure', () => {
+    const { States } = definition();
+    const retriers = (state: string) =>
+      (States[state]?.Retry ?? []) as { ErrorEquals: string[]; MaxAttempts?: number }[];
+    expect(retriers('BeginRun')[0]).toMatchObject({
+      ErrorEquals: ['PurgeRunBusyError'],
+      MaxAttempts: 720,
+    });
+    expect(retriers('PurgeBatch').at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'] });
+    expect(States.PurgeBatch?.Catch).toEqual([
+      expect.objectContaining({ Next: 'EndRunAfterFailure' }),
+    ]);
+    expect(States.EndRunAfterFailure?.Next).toBe('RunFailed');
+  });
+
+  it('should keep the journal in an on-demand table with point-in-time recovery and a TTL', () => {
+    const [[, journal] = []] = Object.entries(json.Resources).filter(
+      ([, resource]) => resource.Metadata?.[TEMPLATE_METADATA.role] === 'purge-journal',
+    );
+    expect(journal?.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'runId', KeyType: 'HASH' },
+        { AttributeName: 'entry', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('should let the janitor start purge runs and read parameters under the prefix only', () => {
+    const statements = roleStatements('janitor');
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: 'states:StartExecution',
+        Resource: expect.stringMatching(/:stateMachine:AmiLifecycle-purge-run$/),
+      }),
+    );
+    const ssm = statements.filter((statement) =>
+      [statement.Action].flat().some((action) => String(action).startsWith('ssm:Get')),
+    );
+    for (const statement of ssm) {
+      expect(statement.Resource).toEqual(expect.stringMatching(/:parameter\/\*$/));
+    }
+    expect(actionsOf(statements)).not.toContain('ec2:DescribeSnapshots');
   });
 });

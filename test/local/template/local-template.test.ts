@@ -12,7 +12,7 @@ const template = readLocalTemplate(synthesizeTemplate('AmiLifecycle', {}), {
 });
 
 describe('the synthesized stack as the local cloud reads it', () => {
-  it('should find both state machines with their types and resolved definitions', () => {
+  it('should find every state machine with its type and resolved definition', () => {
     expect(
       template.stateMachines.map(({ service, type, arn }) => ({ service, type, arn })),
     ).toEqual(
@@ -23,19 +23,26 @@ describe('the synthesized stack as the local cloud reads it', () => {
           type: 'EXPRESS',
           arn: expect.stringMatching(/^arn:aws:states:us-east-1:123456789012:stateMachine:/),
         },
+        {
+          service: 'purge-run',
+          type: 'STANDARD',
+          arn: 'arn:aws:states:us-east-1:123456789012:stateMachine:AmiLifecycle-purge-run',
+        },
       ]),
     );
-    expect(template.stateMachines).toHaveLength(2);
+    expect(template.stateMachines).toHaveLength(3);
     // Every reference is resolved: no CloudFormation left in what the engine runs.
     expect(JSON.stringify(template.stateMachines)).not.toMatch(/Fn::|"Ref"|\$\{Token/);
   });
 
-  it('should find the waiting-checks table the definitions name', () => {
-    expect(template.tables).toHaveLength(1);
-    const [table] = template.tables;
-    expect(table?.partitionKey).toEqual({ name: 'imageId', type: 'S' });
+  it('should find the waiting-checks table the watcher names, and the purge journal', () => {
+    expect(template.tables).toHaveLength(2);
+    const table = template.tables.find((candidate) => candidate.partitionKey.name === 'imageId');
     expect(table?.sortKey).toBeUndefined();
-    for (const machine of template.stateMachines) {
+    const journal = template.tables.find((candidate) => candidate.partitionKey.name === 'runId');
+    expect(journal?.sortKey).toEqual({ name: 'entry', type: 'S' });
+    expect(journal?.timeToLiveAttribute).toBe('expiresAt');
+    for (const machine of template.stateMachines.filter((m) => m.service !== 'purge-run')) {
       expect(JSON.stringify(machine.definition)).toContain(`"TableName":"${table?.name}"`);
     }
   });
