@@ -3,6 +3,7 @@ import type { Benchmark } from './benchmark';
 import { localCloudBurst } from './burst/local-cloud-burst';
 import { coldStart } from './cold-start/cold-start';
 import { janitorAtScale } from './janitor/janitor-at-scale';
+import { janitorMemory } from './janitor/janitor-memory';
 import { pollingCost } from './polling/polling-cost';
 
 /**
@@ -16,4 +17,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   pollingCost,
   apiInProcess,
   localCloudBurst,
+  janitorMemory,
 ];
