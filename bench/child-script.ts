@@ -1,10 +1,13 @@
 import { build } from 'esbuild';
+import { join } from 'node:path';
 import { ESM_REQUIRE_BANNER } from '../infra/constructs/service-function';
+import { treeShakeableSdkAliases } from '../infra/constructs/tree-shakeable-sdk';
 
 /**
  * Bundles a child-process script (a `.ts` under bench/) into one `.mjs` file that a plain Node.js
  * binary runs: no TypeScript loader in the measured process. The AWS SDK goes inside, as in the
- * deployed functions, with the same `require` banner their CommonJS parts need.
+ * deployed functions (the same tree-shakeable copies), with the same `require` banner their
+ * CommonJS parts need.
  */
 export async function buildChildScript(entry: string, outfile: string): Promise<void> {
   await build({
@@ -16,5 +19,11 @@ export async function buildChildScript(entry: string, outfile: string): Promise<
     target: 'node24',
     logLevel: 'silent',
     banner: { js: ESM_REQUIRE_BANNER },
+    // The same SDK copies the deployed bundles use, so what is measured is what runs.
+    alias: Object.fromEntries(
+      Object.entries(treeShakeableSdkAliases(join(import.meta.dirname, '..'))).map(
+        ([flag, path]) => [flag.replace(/^--alias:/, ''), path],
+      ),
+    ),
   });
 }

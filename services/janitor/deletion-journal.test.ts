@@ -79,6 +79,34 @@ describe('DeletionJournal', () => {
     expect(slots).toHaveLength(3);
   });
 
+  it('should claim a group at once in order, up to the cap, keeping earlier claims', async () => {
+    const runId = newRun();
+    const journal = await DeletionJournal.load(store(), runId, 4);
+    await journal.claim(image(1), 1);
+
+    const slots = await journal.claimAll([image(2), image(1), image(3), image(4), image(5)], 1);
+
+    expect(slots.map((slot) => slot?.slot)).toEqual([1, 0, 2, 3, undefined]);
+    const reloaded = await DeletionJournal.load(store(), runId, 4);
+    expect(reloaded.claimedBy(1).map((slot) => slot.image.imageId)).toEqual(
+      [1, 2, 3, 4].map((n) => image(n).imageId),
+    );
+  });
+
+  it('should keep the cap when another writer took one of the slots a group wanted', async () => {
+    const runId = newRun();
+    const mine = await DeletionJournal.load(store(), runId, 4);
+    const other = await DeletionJournal.load(store(), runId, 4);
+    await other.claim(image(9), 1);
+
+    const slots = await mine.claimAll([image(1), image(2), image(3), image(4)], 1);
+
+    expect(slots.filter((slot) => slot !== undefined)).toHaveLength(3);
+    const all = (await DeletionJournal.load(store(), runId, 4)).claimedBy(1);
+    expect(all.map((slot) => slot.slot)).toEqual([0, 1, 2, 3]);
+    expect(all.map((slot) => slot.image.imageId)).toContain(image(9).imageId);
+  });
+
   it('should remember outcomes, so a retried batch reports what an earlier attempt did', async () => {
     const runId = newRun();
     const journal = await DeletionJournal.load(store(), runId, 10);

@@ -88,14 +88,7 @@ export class DeletionJournal {
     while (!this.full) {
       const slot: JournalSlot = { slot: this.slots.size, batch, image };
       try {
-        await this.deps.dynamodb.send(
-          new PutItemCommand({
-            TableName: this.deps.tableName,
-            Item: this.itemOf(slot),
-            ConditionExpression: 'attribute_not_exists(#entry)',
-            ExpressionAttributeNames: { '#entry': JOURNAL_KEYS.sort },
-          }),
-        );
+        await this.write(slot);
         this.slots.set(image.imageId, slot);
         return slot;
       } catch (error) {
@@ -109,6 +102,42 @@ export class DeletionJournal {
     return undefined;
   }
 
+  /**
+   * Claims slots for several images at once, in the given order, as `claim` does one by one:
+   * each gets the next free slot, with the writes made together. Images beyond the cap get none.
+   */
+  async claimAll(
+    images: readonly ClaimedImage[],
+    batch: number,
+  ): Promise<(JournalSlot | undefined)[]> {
+    const planned: JournalSlot[] = [];
+    for (const image of images) {
+      if (
+        this.slots.has(image.imageId) ||
+        planned.some((slot) => slot.image.imageId === image.imageId)
+      ) {
+        continue;
+      }
+      if (this.slots.size + planned.length >= this.cap) break;
+      planned.push({ slot: this.slots.size + planned.length, batch, image });
+    }
+    const written = await Promise.allSettled(planned.map((slot) => this.write(slot)));
+    const conflict = written.find(
+      (result) => result.status === 'rejected' && !isConditionFailure(result.reason),
+    );
+    if (conflict?.status === 'rejected') throw conflict.reason;
+    planned.forEach((slot, index) => {
+      if (written[index]?.status === 'fulfilled') this.slots.set(slot.image.imageId, slot);
+    });
+    if (written.some((result) => result.status === 'rejected')) {
+      // Someone else wrote some of those slots: read the journal again, then go one by one.
+      await this.reload();
+    }
+    const claimed: (JournalSlot | undefined)[] = [];
+    for (const image of images) claimed.push(await this.claim(image, batch));
+    return claimed;
+  }
+
   async record(slot: JournalSlot, outcome: DeletionOutcome): Promise<void> {
     await this.deps.dynamodb.send(
       new UpdateItemCommand({
@@ -120,6 +149,18 @@ export class DeletionJournal {
       }),
     );
     this.slots.set(slot.image.imageId, { ...slot, outcome });
+  }
+
+  /** Writes a slot unless it is taken (then `ConditionalCheckFailedException`). */
+  private async write(slot: JournalSlot): Promise<void> {
+    await this.deps.dynamodb.send(
+      new PutItemCommand({
+        TableName: this.deps.tableName,
+        Item: this.itemOf(slot),
+        ConditionExpression: 'attribute_not_exists(#entry)',
+        ExpressionAttributeNames: { '#entry': JOURNAL_KEYS.sort },
+      }),
+    );
   }
 
   private async reload(): Promise<void> {

@@ -136,13 +136,15 @@ export async function runPurgeBatch(run: RunState, deps: PurgeBatchDeps): Promis
       free.length === 0
         ? new Map<string, KeepVerdict>()
         : await deps.references.keptImages(free.map(({ image }) => image.imageId));
+    const unused: Candidate[] = [];
     for (const candidate of free) {
       const verdict = verdicts.get(candidate.image.imageId);
-      if (verdict !== undefined) {
-        skip(candidate, verdict);
-        continue;
-      }
-      const slot = await journal.claim(claimedImage(candidate), run.batch);
+      if (verdict === undefined) unused.push(candidate);
+      else skip(candidate, verdict);
+    }
+    const slots = await journal.claimAll(unused.map(claimedImage), run.batch);
+    for (const [index, candidate] of unused.entries()) {
+      const slot = slots[index];
       if (slot === undefined) skip(candidate, capVerdict);
       else await carryOut(slot, false);
     }
