@@ -157,6 +157,26 @@ describe('POST /create-ami accepted', () => {
     expect(publishedDetail()).toMatchObject({ data: { requestedBy: userArn.slice(0, 256) } });
   });
 
+  it('should accept names with inner spaces, dots, slashes and the other characters EC2 allows', async () => {
+    const { invoke } = setUp();
+    const names = [
+      'service api',
+      'service.api',
+      'v1.2_worker',
+      '.hidden',
+      'a..b',
+      'team/api',
+      "(x)[y]'@_-",
+    ];
+
+    const response = await invoke(
+      createAmiEvent({ body: JSON.stringify({ instance_name_list: names }) }),
+    );
+
+    expect(response.statusCode).toBe(202);
+    expect(publishedDetail()).toMatchObject({ data: { instanceNames: names } });
+  });
+
   it('should decode a base64-encoded body', async () => {
     const { invoke } = setUp();
 
@@ -251,6 +271,31 @@ describe('POST /create-ami refused', () => {
     });
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
     expect(addMetric).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['a blank name', ' ', 'must not be only spaces'],
+    ['a name with surrounding spaces', '  service-api  ', 'must not start or end with a space'],
+    ['a name with a trailing space', 'service-api ', 'must not start or end with a space'],
+    ['a name of only dots', '..', 'must not be only dots, wholly or between slashes (as in ../)'],
+    [
+      'a path up through parent folders',
+      '../../etc/passwd',
+      'must not be only dots, wholly or between slashes (as in ../)',
+    ],
+  ])('should answer 400 saying why for %s and publish nothing', async (_, name, message) => {
+    const { invoke } = setUp();
+
+    const response = await invoke(
+      createAmiEvent({ body: JSON.stringify({ instance_name_list: ['service-api-2', name] }) }),
+    );
+
+    expect(response.statusCode).toBe(400);
+    expect(jsonBody(response)).toEqual({
+      message: 'Invalid request',
+      errors: [{ field: 'instance_name_list[1]', message }],
+    });
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
   });
 
   it('should say that a missing list is required and an unknown field is not known', async () => {
