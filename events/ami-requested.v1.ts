@@ -14,8 +14,13 @@ export const AmiRequestedV1 = defineEvent({
     metadata: inputMetadataV1,
     data: z.object({
       instanceNames: instanceNameListSchema,
-      /** Free text for audit trails, e.g. a pipeline or user name. */
+      /**
+       * Who asked. The API sets the authenticated caller (IAM ARN, or `api-key:<id>`) and never
+       * lets a client choose it; another system on the bus names itself or its user.
+       */
       requestedBy: z.optional(z.string().check(z.maxLength(256))),
+      /** Free text the requester chose, e.g. a pipeline run or ticket; unverified, for humans. */
+      requestLabel: z.optional(z.string().check(z.maxLength(256))),
       options: z.optional(
         z.object({
           /** Overrides the creator's NO_REBOOT setting for this request. */
@@ -38,6 +43,7 @@ export const AmiRequestedV1 = defineEvent({
       data: {
         instanceNames: ['service-api'],
         requestedBy: 'ci/release-pipeline',
+        requestLabel: 'release 2025-06-05 #1',
         options: { noReboot: false },
       },
     },

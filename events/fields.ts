@@ -14,14 +14,39 @@ export const MAX_INSTANCE_NAME_LENGTH = 128 - AMI_NAME_SUFFIX_LENGTH;
 /** Characters EC2 accepts in an AMI name: letters, digits and `()[] ./-'@_`. */
 const AMI_NAME_CHARACTERS = /^[A-Za-z0-9()[\] ./\-'@_]+$/;
 
+/*
+ * EC2 would take the names below, but no Name tag a person means looks like them: they come from
+ * a copy-paste slip (" service-api") or from input that treats the name as a path ("../x"). They
+ * are refused here, so neither the API nor another system on the bus can ask for them, instead of
+ * failing later as instance-not-found. Written as regexes so the JSON Schemas carry them too.
+ */
+/** No space at either end (so also not only spaces). */
+const NO_EDGE_SPACES = /^[^ ](.*[^ ])?$/;
+/**
+ * No part made only of dots: neither the whole name nor a part between slashes (`..`, `./`).
+ * Each part is empty or holds a character other than `.`; no lookahead, so that validators of
+ * the JSON Schema in other languages (RE2 has none) read the pattern too.
+ */
+const NO_DOTS_ONLY_PART = /^([^/]*[^./][^/]*)?(\/([^/]*[^./][^/]*)?)*$/;
+
 export const instanceNameSchema = z.string().check(
-  z.minLength(1, { error: 'must not be empty' }),
+  // Aborts so that an empty name gets this one reason, not also the rules below.
+  z.minLength(1, { error: 'must not be empty', abort: true }),
   z.maxLength(MAX_INSTANCE_NAME_LENGTH, {
     error: `must be at most ${MAX_INSTANCE_NAME_LENGTH} characters so the AMI name fits in 128`,
   }),
   z.regex(AMI_NAME_CHARACTERS, {
     error:
       "may only contain letters, digits, spaces and ()[]./-'@_ (the characters EC2 allows in AMI names)",
+  }),
+  z.regex(NO_EDGE_SPACES, {
+    error: (issue) =>
+      typeof issue.input === 'string' && issue.input.trim() === ''
+        ? 'must not be only spaces'
+        : 'must not start or end with a space',
+  }),
+  z.regex(NO_DOTS_ONLY_PART, {
+    error: 'must not be only dots, wholly or between slashes (as in ../)',
   }),
 );
 

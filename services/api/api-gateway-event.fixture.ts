@@ -13,6 +13,8 @@ interface EventOptions {
   readonly headers?: Record<string, string>;
   readonly isBase64Encoded?: boolean;
   readonly userArn?: string | null;
+  /** Set when the stage requires an API key: API Gateway then names the key that was used. */
+  readonly apiKeyId?: string | null;
 }
 
 /** `POST /prod/create-ami` as API Gateway's REST proxy integration delivers it, IAM-signed. */
@@ -22,6 +24,7 @@ export function createAmiEvent({
   headers = { 'Content-Type': 'application/json' },
   isBase64Encoded = false,
   userArn = CALLER_ARN,
+  apiKeyId = null,
 }: EventOptions = {}): APIGatewayProxyEvent {
   const allHeaders: Record<string, string> = {
     Accept: '*/*',
@@ -74,8 +77,8 @@ export function createAmiEvent({
         userArn,
         userAgent: 'curl/8.5.0',
         user: 'AROAEXAMPLEEXAMPLE:release-pipeline',
-        apiKey: null,
-        apiKeyId: null,
+        apiKey: apiKeyId === null ? null : 'not-a-real-key-value-0000000000000000000',
+        apiKeyId,
         clientCert: null,
       },
       domainName: 'a1b2c3d4e5.execute-api.us-east-1.amazonaws.com',

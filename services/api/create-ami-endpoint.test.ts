@@ -40,6 +40,13 @@ function publishedDetail(): unknown {
   return JSON.parse(entries[0]?.Detail ?? 'null');
 }
 
+/** The structured log line with this message, as written to stdout. */
+function logLine(message: string): Record<string, unknown> | undefined {
+  return stdout.mock.calls
+    .map(([chunk]) => JSON.parse(String(chunk)))
+    .find((line) => line.message === message);
+}
+
 let stdout: MockInstance<typeof process.stdout.write>;
 let stderr: MockInstance<typeof process.stderr.write>;
 
@@ -129,22 +136,65 @@ describe('POST /create-ami accepted', () => {
       },
       data: {
         instanceNames: ['service-api'],
-        requestedBy: 'ci/release-pipeline',
+        requestedBy: CALLER_ARN,
+        requestLabel: 'ci/release-pipeline',
         options: { noReboot: false },
       },
     });
   });
 
-  it('should leave requestedBy out when the caller has no IAM identity', async () => {
+  it('should keep the IAM caller as requestedBy when the body claims another identity', async () => {
+    // Prepare
+    const { invoke } = setUp();
+    const claimed = 'arn:aws:iam::123456789012:user/security-admin';
+
+    // Act
+    const response = await invoke(
+      createAmiEvent({
+        body: JSON.stringify({ instance_name_list: ['service-api'], requested_by: claimed }),
+      }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    expect(publishedDetail()).toMatchObject({
+      data: { requestedBy: CALLER_ARN, requestLabel: claimed },
+    });
+    expect(logLine('AMIs requested')).toMatchObject({
+      requestedBy: CALLER_ARN,
+      requestLabel: claimed,
+    });
+  });
+
+  it('should name the API key as requestedBy when the stage uses API keys, never its value', async () => {
     const { invoke } = setUp();
 
-    const response = await invoke(createAmiEvent({ userArn: null }));
+    const response = await invoke(createAmiEvent({ userArn: null, apiKeyId: 'k1a2b3c4d5' }));
+
+    expect(response.statusCode).toBe(202);
+    expect(publishedDetail()).toMatchObject({ data: { requestedBy: 'api-key:k1a2b3c4d5' } });
+    expect(logLine('AMIs requested')).toMatchObject({ requestedBy: 'api-key:k1a2b3c4d5' });
+    const written = [...stdout.mock.calls, ...stderr.mock.calls].map(([chunk]) => String(chunk));
+    const published = JSON.stringify(eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input);
+    expect(`${written.join('')}${published}`).not.toContain('not-a-real-key-value');
+  });
+
+  it('should leave requestedBy out when the caller has no identity, whatever the body says', async () => {
+    const { invoke } = setUp();
+
+    const response = await invoke(
+      createAmiEvent({
+        userArn: null,
+        body: JSON.stringify({ instance_name_list: ['service-api'], requested_by: 'ops' }),
+      }),
+    );
 
     expect(response.statusCode).toBe(202);
     expect(publishedDetail()).toEqual({
       metadata: expect.any(Object),
-      data: { instanceNames: ['service-api', 'service-worker'] },
+      data: { instanceNames: ['service-api'], requestLabel: 'ops' },
     });
+    expect(logLine('AMIs requested')).not.toHaveProperty('requestedBy');
   });
 
   it('should cut an IAM user ARN with a long path to the 256 characters the event allows', async () => {
@@ -155,6 +205,26 @@ describe('POST /create-ami accepted', () => {
 
     expect(response.statusCode).toBe(202);
     expect(publishedDetail()).toMatchObject({ data: { requestedBy: userArn.slice(0, 256) } });
+  });
+
+  it('should accept names with inner spaces, dots, slashes and the other characters EC2 allows', async () => {
+    const { invoke } = setUp();
+    const names = [
+      'service api',
+      'service.api',
+      'v1.2_worker',
+      '.hidden',
+      'a..b',
+      'team/api',
+      "(x)[y]'@_-",
+    ];
+
+    const response = await invoke(
+      createAmiEvent({ body: JSON.stringify({ instance_name_list: names }) }),
+    );
+
+    expect(response.statusCode).toBe(202);
+    expect(publishedDetail()).toMatchObject({ data: { instanceNames: names } });
   });
 
   it('should decode a base64-encoded body', async () => {
@@ -251,6 +321,31 @@ describe('POST /create-ami refused', () => {
     });
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
     expect(addMetric).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['a blank name', ' ', 'must not be only spaces'],
+    ['a name with surrounding spaces', '  service-api  ', 'must not start or end with a space'],
+    ['a name with a trailing space', 'service-api ', 'must not start or end with a space'],
+    ['a name of only dots', '..', 'must not be only dots, wholly or between slashes (as in ../)'],
+    [
+      'a path up through parent folders',
+      '../../etc/passwd',
+      'must not be only dots, wholly or between slashes (as in ../)',
+    ],
+  ])('should answer 400 saying why for %s and publish nothing', async (_, name, message) => {
+    const { invoke } = setUp();
+
+    const response = await invoke(
+      createAmiEvent({ body: JSON.stringify({ instance_name_list: ['service-api-2', name] }) }),
+    );
+
+    expect(response.statusCode).toBe(400);
+    expect(jsonBody(response)).toEqual({
+      message: 'Invalid request',
+      errors: [{ field: 'instance_name_list[1]', message }],
+    });
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
   });
 
   it('should say that a missing list is required and an unknown field is not known', async () => {

@@ -4,14 +4,12 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { authenticatedCaller } from './authenticated-caller';
 import { parseCreateAmiRequest } from './create-ami-request';
 import { httpErrorResponse } from './http-errors';
 import { jsonResponse } from './json-response';
 import { type RequestAmisDeps, requestAmis } from './request-amis';
 import { MAX_BODY_BYTES, requestLimits } from './request-limits';
-
-/** The contract's limit on `requestedBy`; longer IAM ARNs (deep user paths) are cut to fit. */
-const MAX_REQUESTED_BY_LENGTH = 256;
 
 /**
  * `POST /create-ami` (API Gateway REST, proxy integration): validates the body, publishes one
@@ -31,9 +29,9 @@ export function createHandler(deps: RequestAmisDeps) {
       const accepted = await requestAmis(deps, {
         instanceNames: body.instance_name_list,
         requestId: body.request_id,
-        requestedBy:
-          body.requested_by ??
-          event.requestContext.identity.userArn?.slice(0, MAX_REQUESTED_BY_LENGTH),
+        requestedBy: authenticatedCaller(event.requestContext.identity),
+        // The body's `requested_by` is the caller's own claim: kept as a label, never as the caller.
+        requestLabel: body.requested_by,
         noReboot: body.no_reboot,
       });
       return jsonResponse(202, accepted);

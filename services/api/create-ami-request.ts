@@ -12,7 +12,10 @@ export const createAmiRequestSchema = z.strictObject({
   instance_name_list: instanceNameListSchema,
   /** Client-chosen idempotency key; retrying with it creates no second AMI. */
   request_id: z.optional(requestIdSchema),
-  /** Free text for audit trails; defaults to the IAM caller's ARN. */
+  /**
+   * Free text for audit trails (kept under this name for existing clients). It becomes the
+   * event's `requestLabel`; `requestedBy` is always the authenticated caller.
+   */
   requested_by: z.optional(z.string().check(z.maxLength(256))),
   /** Overrides the creator's NO_REBOOT setting for this request. */
   no_reboot: z.optional(z.boolean()),

@@ -20,7 +20,10 @@ export interface RequestAmisDeps {
 export interface AmiRequest {
   readonly instanceNames: readonly string[];
   readonly requestId?: string;
+  /** The authenticated caller (IAM ARN or API key id); absent on an open endpoint. */
   readonly requestedBy?: string;
+  /** Free text the caller chose, e.g. a pipeline name; unverified, so never taken as the caller. */
+  readonly requestLabel?: string;
   readonly noReboot?: boolean;
 }
 
@@ -56,6 +59,7 @@ export async function requestAmis(
     data: {
       instanceNames: [...request.instanceNames],
       ...(request.requestedBy === undefined ? {} : { requestedBy: request.requestedBy }),
+      ...(request.requestLabel === undefined ? {} : { requestLabel: request.requestLabel }),
       ...(request.noReboot === undefined ? {} : { options: { noReboot: request.noReboot } }),
     },
   };
@@ -76,6 +80,7 @@ export async function requestAmis(
   deps.logger.info('AMIs requested', {
     instanceNames: request.instanceNames,
     requestedBy: request.requestedBy,
+    requestLabel: request.requestLabel,
   });
   return { requestId, instanceNames: request.instanceNames };
 }
