@@ -14,6 +14,8 @@ import * as z from './zod';
  * Why a requested name did not end with an available AMI:
  * - `instance-not-found`: no running instance has that Name tag (creator);
  * - `create-failed`: CreateImage was refused (creator);
+ * - `reboot-not-allowed`: the request asked to reboot the instance, and the deployment does not
+ *   let requests do that (creator);
  * - `image-failed`: the AMI entered `failed`, `error`, `invalid` or `deregistered` (watcher);
  * - `image-missing`: the AMI no longer exists (watcher);
  * - `timed-out`: the AMI was still pending at the wait deadline (watcher).
@@ -21,6 +23,7 @@ import * as z from './zod';
 export const AMI_FAILURE_REASONS = [
   'instance-not-found',
   'create-failed',
+  'reboot-not-allowed',
   'image-failed',
   'image-missing',
   'timed-out',

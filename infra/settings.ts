@@ -146,6 +146,12 @@ export const settingsSchema = z.object({
   ),
   /** CreateImage without rebooting the instance (a reboot gives a consistent file system). */
   noReboot: boolean(true),
+  /**
+   * Whether a request may ask for a reboot (`options.noReboot: false`). Off, such a request ends
+   * every name with AmiFailed `reboot-not-allowed`: any permitted publisher could otherwise
+   * reboot production instances.
+   */
+  allowReboot: boolean(false),
   /** CreateImage calls in flight at once for one request. */
   createConcurrency: integer(4, 1, 20),
   /**

@@ -54,6 +54,7 @@ export class AmiLifecycleStack extends Stack {
       watcher: watcher.stateMachine,
       timeZone: settings.timeZone,
       noReboot: settings.noReboot,
+      allowReboot: settings.allowReboot,
       createConcurrency: settings.createConcurrency,
       logRetention,
     });

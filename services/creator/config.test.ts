@@ -12,6 +12,7 @@ describe('loadCreatorConfig', () => {
       stateMachineArn: STATE_MACHINE_ARN,
       timeZone: 'UTC',
       noReboot: true,
+      allowReboot: false,
       createConcurrency: 4,
       waitDeadlineMinutes: 360,
     });
@@ -23,12 +24,14 @@ describe('loadCreatorConfig', () => {
         ...valid,
         TIME_ZONE: 'Asia/Seoul',
         NO_REBOOT: 'false',
+        ALLOW_REBOOT: 'true',
         CREATE_CONCURRENCY: '20',
         WAIT_DEADLINE_MINUTES: '10080',
       }),
     ).toMatchObject({
       timeZone: 'Asia/Seoul',
       noReboot: false,
+      allowReboot: true,
       createConcurrency: 20,
       waitDeadlineMinutes: 10080,
     });
@@ -40,6 +43,7 @@ describe('loadCreatorConfig', () => {
     [{ ...valid, STATE_MACHINE_ARN: 'ami-watcher' }, 'STATE_MACHINE_ARN: must be a Step Functions'],
     [{ ...valid, TIME_ZONE: 'Mars/Olympus_Mons' }, 'TIME_ZONE: must be an IANA time zone'],
     [{ ...valid, NO_REBOOT: 'yes' }, 'NO_REBOOT: must be true or false'],
+    [{ ...valid, ALLOW_REBOOT: 'yes' }, 'ALLOW_REBOOT: must be true or false'],
     [{ ...valid, CREATE_CONCURRENCY: '0' }, 'CREATE_CONCURRENCY: must be at least 1'],
     [{ ...valid, CREATE_CONCURRENCY: '21' }, 'CREATE_CONCURRENCY: must be at most 20'],
     [{ ...valid, WAIT_DEADLINE_MINUTES: '0' }, 'WAIT_DEADLINE_MINUTES: must be at least 1'],

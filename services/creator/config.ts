@@ -20,6 +20,8 @@ export const creatorConfigSchema = z.object({
     'UTC',
   ),
   NO_REBOOT: env.boolean(true),
+  /** Whether a request may ask for a reboot (`options.noReboot: false`) that NO_REBOOT does not make. */
+  ALLOW_REBOOT: env.boolean(false),
   CREATE_CONCURRENCY: env.integer(4, { min: 1, max: 20 }),
   /** Minutes a new AMI may stay pending before the watcher ends it with `timed-out` (max 7 days). */
   WAIT_DEADLINE_MINUTES: env.integer(360, { min: 1, max: 7 * 24 * 60 }),
@@ -30,6 +32,7 @@ export interface CreatorConfig {
   readonly stateMachineArn: string;
   readonly timeZone: string;
   readonly noReboot: boolean;
+  readonly allowReboot: boolean;
   readonly createConcurrency: number;
   readonly waitDeadlineMinutes: number;
 }
@@ -44,6 +47,7 @@ export function loadCreatorConfig(
     stateMachineArn: parsed.STATE_MACHINE_ARN,
     timeZone: parsed.TIME_ZONE,
     noReboot: parsed.NO_REBOOT,
+    allowReboot: parsed.ALLOW_REBOOT,
     createConcurrency: parsed.CREATE_CONCURRENCY,
     waitDeadlineMinutes: parsed.WAIT_DEADLINE_MINUTES,
   };

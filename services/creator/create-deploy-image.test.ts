@@ -1,4 +1,9 @@
-import { CreateImageCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateImageCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDeployImage, type DeployImageRequest } from './create-deploy-image';
 import { ec2Error, fakeEc2Account } from './fake-cloud.test-double';
@@ -194,18 +199,55 @@ describe('createDeployImage', () => {
     });
   });
 
-  it('should report a failing lookup as create-failed instead of throwing', async () => {
+  it('should leave a throttled lookup to a later delivery instead of failing the name', async () => {
+    const throttled = ec2Error('RequestLimitExceeded', 'Request limit exceeded.');
+    account.ec2.on(DescribeImagesCommand).rejects(throttled);
+
+    const outcome = await createDeployImage(client, clock, request);
+
+    expect(outcome).toEqual({
+      kind: 'deferred',
+      instanceName: 'service-api',
+      message: 'RequestLimitExceeded: Request limit exceeded.',
+      error: throttled,
+    });
+    expect(account.ec2).not.toHaveReceivedCommand(CreateImageCommand);
+  });
+
+  it.each(['InternalError', 'Unavailable', 'ServiceUnavailable'])(
+    'should leave a CreateImage answered %s to a later delivery',
+    async (code) => {
+      account.failCreateImage(INSTANCE, ec2Error(code, 'try again later'));
+
+      const outcome = await createDeployImage(client, clock, request);
+
+      expect(outcome).toMatchObject({ kind: 'deferred', message: `${code}: try again later` });
+    },
+  );
+
+  it('should leave a DescribeInstances that timed out to a later delivery', async () => {
     account.ec2
-      .on(DescribeImagesCommand)
-      .rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.'));
+      .on(DescribeInstancesCommand)
+      .rejects(Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }));
+
+    const outcome = await createDeployImage(client, clock, request);
+
+    expect(outcome).toMatchObject({ kind: 'deferred', message: 'TimeoutError: socket timed out' });
+  });
+
+  it.each([
+    ['InvalidInstanceID.NotFound', "The instance ID 'i-0123456789abcdef0' does not exist"],
+    ['UnauthorizedOperation', 'You are not authorized to perform this operation.'],
+    ['InvalidAMIName.Malformed', 'AMI names must be between 3 and 128 characters long'],
+  ])('should end the name with create-failed when CreateImage answers %s', async (code, text) => {
+    account.failCreateImage(INSTANCE, ec2Error(code, text));
 
     const outcome = await createDeployImage(client, clock, request);
 
     expect(outcome).toMatchObject({
       kind: 'failed',
       reason: 'create-failed',
-      message: 'RequestLimitExceeded: Request limit exceeded.',
+      message: `${code}: ${text}`,
     });
-    expect(account.ec2).not.toHaveReceivedCommand(CreateImageCommand);
   });
 });

@@ -11,6 +11,7 @@ import { type CreatedImage, createdImageSchema } from '../../events/watcher-inpu
 import type { Clock } from '../shared/clock';
 import { DEPLOY_REASON, TAG } from '../shared/tags';
 import { deployImageName } from './deploy-image-name';
+import { isTransientEc2Error } from './ec2-errors';
 import { findOldestRunningInstance } from './find-oldest-running-instance';
 
 export interface DeployImageRequest {
@@ -32,7 +33,7 @@ export type DeployImageOutcome =
   | {
       readonly kind: 'failed';
       readonly instanceName: string;
-      readonly reason: 'instance-not-found' | 'create-failed';
+      readonly reason: 'instance-not-found' | 'create-failed' | 'reboot-not-allowed';
       readonly message: string;
       readonly instanceId?: string;
       readonly imageId?: string;
@@ -43,14 +44,17 @@ export type DeployImageOutcome =
       readonly kind: 'deferred';
       readonly instanceName: string;
       readonly message: string;
+      /** The transient error that left the name unsettled, if one did. */
+      readonly error?: unknown;
     };
 
 const DUPLICATE_NAME = 'InvalidAMIName.Duplicate';
 
 /**
- * Makes (or finds again) the deploy AMI of one instance name for one request. Never throws: every
- * EC2 error left after the SDK's retries becomes a `create-failed` outcome, so one name's failure
- * cannot block the others.
+ * Makes (or finds again) the deploy AMI of one instance name for one request. Never throws, so one
+ * name's failure cannot block the others: an EC2 error left after the SDK's retries that a later
+ * call may not meet (throttling, 5xx, a timeout or network error; see `isTransientEc2Error`)
+ * defers the name to the platform's retry, and any other one ends it with `create-failed`.
  *
  * The image of a request is looked up by its provenance tags before anything else, so a
  * redelivered event reuses it even if its source instance has been replaced since.
@@ -99,6 +103,9 @@ export async function createDeployImage(
       return await resolveDuplicateName(ec2, clock, request, { instanceId, imageName });
     }
   } catch (error) {
+    if (isTransientEc2Error(error)) {
+      return { kind: 'deferred', instanceName, message: describeError(error), error };
+    }
     return {
       kind: 'failed',
       instanceName,

@@ -38,8 +38,9 @@ export class DeployImagesIncompleteError extends Error {
   constructor(
     message: string,
     readonly instanceNames: readonly string[],
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'DeployImagesIncompleteError';
   }
 }
@@ -50,6 +51,11 @@ export class DeployImagesIncompleteError extends Error {
  * AmiFailed. Every step is idempotent on the request id, so when a later step throws the platform
  * can redeliver the whole request safely. Execution starts before publishing: an image announced
  * as created is always being watched.
+ *
+ * A delivery that leaves a name unsettled (a transient EC2 error, a taken name not visible yet)
+ * announces the images it got watched, publishes no AmiFailed, and then throws: the retry finds
+ * those images again by their tags without announcing them again, and decides every other name
+ * afresh, so a name that failed in this delivery but succeeds in the retry still ends only once.
  */
 export async function createDeployImages(
   request: AmiRequestedV1Detail,
@@ -61,22 +67,27 @@ export async function createDeployImages(
   // NO_REBOOT defaults to true: EC2's own default reboots the instance, and the seed system
   // rebooted the oldest running production instance in the middle of a deploy. Without a reboot
   // the image is crash-consistent rather than filesystem-consistent; operators who need the
-  // latter set NO_REBOOT=false, or a request sets options.noReboot.
+  // latter set NO_REBOOT=false, or allow requests to ask with ALLOW_REBOOT=true.
   const noReboot = options?.noReboot ?? config.noReboot;
+  // Any permitted publisher may put AmiRequested on the bus; a reboot of production is the
+  // operator's decision. Asking for what NO_REBOOT=false does anyway needs no permission.
+  const rebootRefused = !noReboot && config.noReboot && !config.allowReboot;
 
   const limit = pLimit(config.createConcurrency);
-  const outcomes = await Promise.all(
-    instanceNames.map((instanceName) =>
-      limit(() =>
-        createDeployImage(ec2, clock, {
-          requestId,
-          instanceName,
-          noReboot,
-          timeZone: config.timeZone,
-        }),
-      ),
-    ),
-  );
+  const outcomes: DeployImageOutcome[] = rebootRefused
+    ? instanceNames.map(rebootNotAllowed)
+    : await Promise.all(
+        instanceNames.map((instanceName) =>
+          limit(() =>
+            createDeployImage(ec2, clock, {
+              requestId,
+              instanceName,
+              noReboot,
+              timeZone: config.timeZone,
+            }),
+          ),
+        ),
+      );
 
   const images = outcomes.flatMap((outcome) => (outcome.kind === 'created' ? [outcome] : []));
   for (const outcome of outcomes) logOutcome(logger, outcome);
@@ -89,25 +100,33 @@ export async function createDeployImages(
   const deadlineAt = new Date(
     clock().getTime() + config.waitDeadlineMinutes * MS_PER_MINUTE,
   ).toISOString();
-  const executionArns =
+  const { executionArns, startedImageIds } =
     images.length === 0
-      ? []
+      ? { executionArns: [], startedImageIds: new Set<string>() }
       : await startWatcher(sfn, config.stateMachineArn, {
           requestId,
           images: images.map((outcome) => ({ ...outcome.image, deadlineAt })),
         });
   if (executionArns.length > 0) logger.info('watcher started', { executionArns });
 
+  const deferred = outcomes.flatMap((outcome) => (outcome.kind === 'deferred' ? [outcome] : []));
+  // An image an execution already watched was handed over by an earlier delivery, which went on
+  // to announce it (unless publishing itself failed then).
+  const toAnnounce = outcomes.filter(
+    (outcome) =>
+      (outcome.kind === 'created' && startedImageIds.has(outcome.image.imageId)) ||
+      (outcome.kind === 'failed' && deferred.length === 0),
+  );
   const occurredAt = clock().toISOString();
   const metadata = { schemaVersion: 1 as const, requestId, occurredAt };
-  const events = outcomeEvents(outcomes, metadata, noReboot);
+  const events = outcomeEvents(toAnnounce, metadata, noReboot);
   await publishEvents(eventBridge, config.eventBusName, events, deps.publishOptions);
 
-  const deferred = outcomes.flatMap((outcome) => (outcome.kind === 'deferred' ? [outcome] : []));
   if (deferred.length > 0) {
     throw new DeployImagesIncompleteError(
       `not settled yet: ${deferred.map((outcome) => `${outcome.instanceName} (${outcome.message})`).join('; ')}`,
       deferred.map((outcome) => outcome.instanceName),
+      { cause: deferred.find((outcome) => outcome.error !== undefined)?.error },
     );
   }
 
@@ -124,6 +143,16 @@ export async function createDeployImages(
         : [],
     ),
     executionArns,
+  };
+}
+
+function rebootNotAllowed(instanceName: string): DeployImageOutcome {
+  return {
+    kind: 'failed',
+    instanceName,
+    reason: 'reboot-not-allowed',
+    message:
+      'The request asks to reboot the instance (options.noReboot false), and this deployment does not allow requests to reboot instances (ALLOW_REBOOT).',
   };
 }
 

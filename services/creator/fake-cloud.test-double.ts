@@ -131,8 +131,16 @@ export function fakeEc2Account({ pageSize = 2 }: { pageSize?: number } = {}) {
 export function fakeStateMachine() {
   const sfn = mockClient(SFNClient);
   const executions = new Map<string, { arn: string; input: string }>();
+  const startFailures: Error[] = [];
+
+  /** The next StartExecution calls fail with these errors, one each, then work again. */
+  const failStartExecution = (...errors: Error[]) => {
+    startFailures.push(...errors);
+  };
 
   sfn.on(StartExecutionCommand).callsFake(({ name, input }) => {
+    const failure = startFailures.shift();
+    if (failure) throw failure;
     const arn = `arn:aws:states:ap-northeast-2:${ACCOUNT}:execution:ami-lifecycle-watcher:${name}`;
     const existing = executions.get(arn);
     if (existing && existing.input !== input) {
@@ -164,7 +172,7 @@ export function fakeStateMachine() {
     return byImage;
   };
 
-  return { sfn, executions, watchers };
+  return { sfn, executions, watchers, failStartExecution };
 }
 
 function matches(filters: Filter[], valuesOf: (name: string) => (string | undefined)[]): boolean {

@@ -40,6 +40,7 @@ const config: CreatorConfig = {
   stateMachineArn: STATE_MACHINE_ARN,
   timeZone: 'UTC',
   noReboot: true,
+  allowReboot: false,
   createConcurrency: 4,
   waitDeadlineMinutes: 360,
 };
@@ -230,8 +231,8 @@ describe('creator handler', () => {
     expect(publishedOf('AmiCreated')[0].data.noReboot).toBe(true);
   });
 
-  it('should let a request override NO_REBOOT with options.noReboot', async () => {
-    await createHandler(deps())(
+  it('should let a request override NO_REBOOT with options.noReboot where ALLOW_REBOOT is set', async () => {
+    await createHandler(deps({ config: { ...config, allowReboot: true } }))(
       amiRequested({ instanceNames: ['service-api'], options: { noReboot: false } }),
     );
     expect(account.ec2).toHaveReceivedCommandWith(CreateImageCommand, { NoReboot: false });
@@ -243,6 +244,38 @@ describe('creator handler', () => {
       amiRequested({ instanceNames: ['service-api'] }),
     );
     expect(account.ec2).toHaveReceivedCommandWith(CreateImageCommand, { NoReboot: false });
+  });
+
+  it('should end every name with reboot-not-allowed when a request asks to reboot and ALLOW_REBOOT is not set', async () => {
+    // Act
+    const result = await createHandler(deps())(
+      amiRequested({
+        instanceNames: ['service-api', 'service-worker'],
+        options: { noReboot: false },
+      }),
+    );
+
+    // Assess
+    expect(account.ec2).not.toHaveReceivedCommand(CreateImageCommand);
+    expect(machine.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(result.failed).toEqual([
+      { instanceName: 'service-api', reason: 'reboot-not-allowed' },
+      { instanceName: 'service-worker', reason: 'reboot-not-allowed' },
+    ]);
+    const failed = publishedOf('AmiFailed').map((detail) => parseDetail(AmiFailedV1, detail).data);
+    expect(failed.map(({ instanceName, reason }) => ({ instanceName, reason }))).toEqual(
+      result.failed,
+    );
+    expect(failed[0]?.message).toMatch(/ALLOW_REBOOT/);
+    expect(publishedOf('AmiCreated')).toEqual([]);
+  });
+
+  it('should accept a request asking to reboot where NO_REBOOT=false reboots anyway', async () => {
+    await createHandler(deps({ config: { ...config, noReboot: false } }))(
+      amiRequested({ instanceNames: ['service-api'], options: { noReboot: false } }),
+    );
+    expect(account.ec2).toHaveReceivedCommandWith(CreateImageCommand, { NoReboot: false });
+    expect(publishedOf('AmiFailed')).toEqual([]);
   });
 
   it('should give every watched image a deadline WAIT_DEADLINE_MINUTES after it is handed over', async () => {
@@ -317,6 +350,116 @@ describe('creator handler', () => {
     ]);
   });
 
+  it.each([
+    ['RequestLimitExceeded', 'Request limit exceeded.'],
+    ['InternalError', 'An internal error has occurred'],
+    ['Unavailable', 'The service is unavailable'],
+    ['ServiceUnavailable', 'Service unavailable'],
+  ])(
+    'should leave a name whose CreateImage is answered %s to the platform and end it once',
+    async (code, text) => {
+      // Prepare: the api instance's CreateImage fails once after the SDK's retries.
+      account.failCreateImage('i-0a0000000000000a1', ec2Error(code, text), 1);
+      const event = amiRequested({ instanceNames: ['service-api', 'service-worker'] });
+
+      // Act
+      const first = createHandler(deps())(event);
+      await expect(first).rejects.toThrow(DeployImagesIncompleteError);
+      await expect(first).rejects.toThrow(`service-api (${code}: ${text})`);
+      const afterFirst = publishedOf('AmiCreated').map((detail) => detail.data.instanceName);
+      // The platform retries the event a minute later.
+      const later = createHandler(deps({ clock: () => new Date('2025-06-05T12:01:07.000Z') }));
+      await later(event);
+
+      // Assess
+      expect(afterFirst).toEqual(['service-worker']);
+      expect(publishedOf('AmiFailed')).toEqual([]);
+      expect(publishedOf('AmiCreated').map((detail) => detail.data.instanceName)).toEqual([
+        'service-worker',
+        'service-api',
+      ]);
+      expect(account.images).toHaveLength(2);
+      for (const watchedBy of machine.watchers().values()) expect(watchedBy).toHaveLength(1);
+    },
+  );
+
+  it('should rethrow a DescribeInstances that timed out without ending the name', async () => {
+    account.ec2
+      .on(DescribeInstancesCommand)
+      .rejects(Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }));
+
+    await expect(
+      createHandler(deps())(amiRequested({ instanceNames: ['service-api'] })),
+    ).rejects.toThrow(DeployImagesIncompleteError);
+    expect(publishedOf('AmiFailed')).toEqual([]);
+  });
+
+  it('should end a name that failed for good only once when another name is retried', async () => {
+    // Prepare: the api instance is throttled once; no instance is named service-ghost.
+    account.failCreateImage(
+      'i-0a0000000000000a1',
+      ec2Error('RequestLimitExceeded', 'Request limit exceeded.'),
+      1,
+    );
+    const event = amiRequested({
+      instanceNames: ['service-ghost', 'service-api', 'service-worker'],
+    });
+
+    // Act
+    await expect(createHandler(deps())(event)).rejects.toThrow(DeployImagesIncompleteError);
+    const failedAfterFirst = publishedOf('AmiFailed');
+    // The platform retries the event a minute later; service-ghost is still missing.
+    const result = await createHandler(deps({ clock: () => new Date('2025-06-05T12:01:07.000Z') }))(
+      event,
+    );
+
+    // Assess: every name ends exactly once; the worker is neither created nor announced twice.
+    expect(failedAfterFirst).toEqual([]);
+    expect(result.failed).toEqual([
+      { instanceName: 'service-ghost', reason: 'instance-not-found' },
+    ]);
+    expect(publishedOf('AmiFailed').map((detail) => detail.data.instanceName)).toEqual([
+      'service-ghost',
+    ]);
+    expect(publishedOf('AmiCreated').map((detail) => detail.data.instanceName)).toEqual([
+      'service-worker',
+      'service-api',
+    ]);
+    expect(account.ec2).toHaveReceivedCommandTimes(CreateImageCommand, 3);
+    expect(account.images).toHaveLength(2);
+  });
+
+  it('should not announce again the images an earlier delivery announced', async () => {
+    const event = amiRequested({ instanceNames: ['service-api', 'service-worker'] });
+    await createHandler(deps())(event);
+
+    const later = createHandler(deps({ clock: () => new Date('2025-06-05T12:01:30.000Z') }));
+    const second = await later(event);
+
+    expect(second.created.map((image) => image.reused)).toEqual([true, true]);
+    expect(publishedOf('AmiCreated').map((detail) => detail.data.instanceName)).toEqual([
+      'service-api',
+      'service-worker',
+    ]);
+  });
+
+  it('should announce on redelivery an image whose earlier delivery failed before watching it', async () => {
+    // Prepare: the image is made, then Step Functions fails after the SDK's retries.
+    machine.failStartExecution(new Error('socket hang up'));
+    const event = amiRequested({ instanceNames: ['service-api'] });
+    await expect(createHandler(deps())(event)).rejects.toThrow('socket hang up');
+
+    // Act
+    const later = createHandler(deps({ clock: () => new Date('2025-06-05T12:01:30.000Z') }));
+    const result = await later(event);
+
+    // Assess
+    expect(result.created).toMatchObject([{ instanceName: 'service-api', reused: true }]);
+    expect(publishedOf('AmiCreated').map((detail) => detail.data.imageId)).toEqual([
+      'ami-00000000000000001',
+    ]);
+  });
+
   it('should start no execution when no image was created', async () => {
     const result = await createHandler(deps())(
       amiRequested({ instanceNames: ['service-ghost', 'service-phantom'] }),
@@ -353,16 +496,15 @@ describe('creator handler', () => {
   });
 
   it('should watch an image made on redelivery in exactly one execution', async () => {
-    // Prepare: the first delivery creates only the api image, then fails to publish.
+    // Prepare: the first delivery creates only the api image; EC2 fails the worker for now.
     account.failCreateImage(
       'i-0b0000000000000b1',
       ec2Error('InternalError', 'An internal error has occurred'),
       1,
     );
-    eventBridge.on(PutEventsCommand).rejectsOnce(new Error('socket hang up')).callsFake(acceptAll);
     const handle = createHandler(deps());
     const event = amiRequested({ instanceNames: ['service-api', 'service-worker'] });
-    await expect(handle(event)).rejects.toThrow('socket hang up');
+    await expect(handle(event)).rejects.toThrow(DeployImagesIncompleteError);
 
     // Act: the platform retries a minute later; now the worker image is created as well.
     const later = createHandler(deps({ clock: () => new Date('2025-06-05T12:01:07.000Z') }));
@@ -389,7 +531,6 @@ describe('creator handler', () => {
     });
     const retried = eventBridge.commandCalls(PutEventsCommand).at(-1)?.args[0].input.Entries;
     expect(retried?.map((entry) => JSON.parse(entry.Detail ?? '{}').data.instanceName)).toEqual([
-      'service-api',
       'service-worker',
     ]);
   });

@@ -42,7 +42,10 @@ describe('startWatcher', () => {
       images: [api, worker],
     });
 
-    expect(arns).toEqual([EXECUTION]);
+    expect(arns).toEqual({
+      executionArns: [EXECUTION],
+      startedImageIds: new Set([api.imageId, worker.imageId]),
+    });
     expect(machine.sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     expect(machine.sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: STATE_MACHINE_ARN,
@@ -57,7 +60,7 @@ describe('startWatcher', () => {
 
     const again = await startWatcher(client, STATE_MACHINE_ARN, input);
 
-    expect(again).toEqual([EXECUTION]);
+    expect(again.executionArns).toEqual([EXECUTION]);
     expect(machine.executions.size).toBe(1);
   });
 
@@ -70,7 +73,7 @@ describe('startWatcher', () => {
       images: [later(api), later(worker)],
     });
 
-    expect(again).toEqual([EXECUTION]);
+    expect(again).toEqual({ executionArns: [EXECUTION], startedImageIds: new Set() });
     expect(machine.executions.size).toBe(1);
     expect(JSON.parse(machine.executions.get(EXECUTION)?.input ?? '{}').images).toEqual([
       api,
@@ -87,15 +90,21 @@ describe('startWatcher', () => {
       requestId: REQUEST,
       images: [api, worker],
     });
+    const later = (image: WatcherImage) => ({ ...image, deadlineAt: '2025-06-05T18:05:00.000Z' });
     const third = await startWatcher(client, STATE_MACHINE_ARN, {
       requestId: REQUEST,
-      images: [api, worker, batch],
+      images: [later(api), later(worker), later(batch)],
     });
 
     // Assess: every image is watched by exactly one execution.
     const workerExecution = executionArn(extraExecutionName(worker));
-    expect(second).toEqual([EXECUTION, workerExecution]);
-    expect(third).toHaveLength(3);
+    expect(second).toEqual({
+      executionArns: [EXECUTION, workerExecution],
+      startedImageIds: new Set([worker.imageId]),
+    });
+    expect(third.executionArns).toHaveLength(3);
+    expect(third.startedImageIds).toEqual(new Set([batch.imageId]));
+    expect(machine.watchers().get(batch.imageId)).toHaveLength(1);
     expect(machine.executions.size).toBe(3);
     for (const watchedBy of machine.watchers().values()) expect(watchedBy).toHaveLength(1);
     expect(machine.watchers().get(worker.imageId)).toEqual([workerExecution]);
@@ -123,7 +132,7 @@ describe('startWatcher', () => {
       images: [api, worker],
     });
 
-    expect(arns).toEqual([EXECUTION]);
+    expect(arns).toEqual({ executionArns: [EXECUTION], startedImageIds: new Set() });
     expect(machine.sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
   });
 

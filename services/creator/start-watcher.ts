@@ -11,6 +11,18 @@ import {
   watcherInputSchema,
 } from '../../events/watcher-input';
 
+/** What one hand-over to the watcher did. */
+export interface WatcherStart {
+  /** The executions that watch the given images. */
+  readonly executionArns: string[];
+  /**
+   * Ids of the images this call got watched; the others were watched by an execution an earlier
+   * call had started. (A repeated call with the very same input cannot be told from the first:
+   * Step Functions answers both alike, so its images count as started here.)
+   */
+  readonly startedImageIds: ReadonlySet<string>;
+}
+
 export class WatcherStartError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -28,17 +40,21 @@ export class WatcherStartError extends Error {
  * may have one more image) or the execution has finished; then the images the existing execution
  * does not cover each get their own execution, named `<requestId>-<hash of the image id>`, so that
  * any later delivery maps the same image to the same name again. An image already watched keeps
- * the deadline it was started with. Returns the ARNs of the executions that watch the given
- * images.
+ * the deadline it was started with.
  */
 export async function startWatcher(
   sfn: SFNClient,
   stateMachineArn: string,
   watcherInput: WatcherInput,
-): Promise<string[]> {
+): Promise<WatcherStart> {
   const input = parseWatcherInput(watcherInput, 'the watcher input');
   const main = await startOrFind(sfn, stateMachineArn, input.requestId, input);
-  if (main.started) return [main.executionArn];
+  if (main.started) {
+    return {
+      executionArns: [main.executionArn],
+      startedImageIds: new Set(input.images.map((image) => image.imageId)),
+    };
+  }
 
   const covered = await describeCoveredImages(sfn, main.executionArn);
   const missing = input.images.filter((image) => !covered.has(image.imageId));
@@ -50,10 +66,15 @@ export async function startWatcher(
       }),
     ),
   );
-  return [
-    ...(missing.length < input.images.length ? [main.executionArn] : []),
-    ...extras.map((extra) => extra.executionArn),
-  ];
+  return {
+    executionArns: [
+      ...(missing.length < input.images.length ? [main.executionArn] : []),
+      ...extras.map((extra) => extra.executionArn),
+    ],
+    startedImageIds: new Set(
+      missing.filter((_, index) => extras[index]?.started).map((image) => image.imageId),
+    ),
+  };
 }
 
 /** Execution names allow 80 characters; a 64-character request id leaves room for 12 hex digits. */

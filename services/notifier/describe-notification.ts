@@ -44,6 +44,8 @@ export interface Description {
 export const FAILURE_REASON_TEXT: Record<AmiFailureReason, string> = {
   'instance-not-found': 'No running instance has this Name tag',
   'create-failed': 'EC2 refused to create the image',
+  'reboot-not-allowed':
+    'The request asked to reboot the instance, which this deployment does not allow',
   'image-failed': 'The image failed',
   'image-missing': 'The image disappeared before it became available',
   'timed-out': 'The image was not available by the wait deadline',

@@ -16,6 +16,8 @@ describe('settings', () => {
       publisherAccounts: [],
       subscriberAccounts: [],
       janitorSchedule: 'cron(0 3 * * ? *)',
+      noReboot: true,
+      allowReboot: false,
     });
   });
 
@@ -54,6 +56,7 @@ describe('settings', () => {
     [{ timeZone: 'Mars/Olympus' }, /timeZone: must be an IANA time zone/],
     [{ janitorSchedule: 'daily' }, /janitorSchedule: must be an EventBridge schedule expression/],
     [{ logRetentionDays: 10 }, /logRetentionDays: must be one of 1, 3, 5/],
+    [{ allowReboot: 'yes' }, /allowReboot: must be true or false/],
     [{ retentionDay: 14 }, /unknown setting retentionDay/],
   ])('should fail naming the bad setting in %o', (raw, message) => {
     expect(() => parseSettings(raw)).toThrow(SettingsError);

@@ -99,6 +99,7 @@ describe('service functions', () => {
       STATE_MACHINE_ARN: expect.stringMatching(/^arn:aws:states:.+:stateMachine:Watcher/),
       TIME_ZONE: 'UTC',
       NO_REBOOT: 'true',
+      ALLOW_REBOOT: 'false',
       CREATE_CONCURRENCY: '4',
       WAIT_DEADLINE_MINUTES: '360',
     });
@@ -137,6 +138,7 @@ describe('service functions', () => {
         dryRun: true,
         timeZone: 'Asia/Seoul',
         noReboot: false,
+        allowReboot: true,
         waitDeadlineMinutes: 90,
         webhookSecretName: 'ops/ami-webhooks',
         webhookFormat: 'slack',
@@ -150,6 +152,7 @@ describe('service functions', () => {
     expect(environmentOf(custom, 'creator')).toMatchObject({
       TIME_ZONE: 'Asia/Seoul',
       NO_REBOOT: 'false',
+      ALLOW_REBOOT: 'true',
       WAIT_DEADLINE_MINUTES: '90',
     });
     expect(environmentOf(custom, 'notifier')).toMatchObject({
@@ -175,6 +178,7 @@ describe('service functions', () => {
       watcher,
       timeZone: 'UTC',
       noReboot: true,
+      allowReboot: false,
       createConcurrency: 4,
       logRetention: 30,
     };
@@ -431,6 +435,20 @@ describe('least privilege', () => {
     );
     expect(statements).toEqual(
       expect.arrayContaining([
+        // Only an instance with a Name tag can be a source; the image and snapshots do not exist
+        // before the call, so a tag condition on them would refuse every call.
+        expect.objectContaining({
+          Action: 'ec2:CreateImage',
+          Resource: 'arn:aws:ec2:ap-northeast-2:111122223333:instance/*',
+          Condition: { Null: { 'aws:ResourceTag/Name': 'false' } },
+        }),
+        expect.objectContaining({
+          Action: 'ec2:CreateImage',
+          Resource: [
+            'arn:aws:ec2:ap-northeast-2::image/*',
+            'arn:aws:ec2:ap-northeast-2::snapshot/*',
+          ],
+        }),
         expect.objectContaining({
           Action: 'ec2:CreateTags',
           Resource: [
