@@ -26,6 +26,7 @@ export const AMI_FAILURE_REASONS = [
   'reboot-not-allowed',
   'image-failed',
   'image-missing',
+  'watcher-error', // the watcher could not end the AMI otherwise, e.g. its outcome was refused
   'timed-out',
 ] as const;
 export type AmiFailureReason = (typeof AMI_FAILURE_REASONS)[number];

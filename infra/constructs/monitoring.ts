@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE } from '../../services/shared/observability';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { ServiceFunction } from './service-function';
+import { metricFailedWatches } from './watcher';
 
 export interface MonitoringProps {
   readonly watcher: sfn.IStateMachine;
@@ -94,8 +95,16 @@ export class Monitoring extends Construct {
     };
     alarm(
       'WatcherFailed',
-      'ami-lifecycle watcher executions failed (an outcome could not be published).',
-      watcherMetrics.failed,
+      'ami-lifecycle watcher executions, or the watch of one AMI, failed (an outcome could not be published).',
+      new cloudwatch.MathExpression({
+        // FILL: a period in which only one of them has data still counts the other.
+        expression: 'FILL(failed, 0) + FILL(failedWatches, 0)',
+        usingMetrics: {
+          failed: watcherMetrics.failed,
+          failedWatches: metricFailedWatches(props.watcher, { period: PERIOD }),
+        },
+        period: PERIOD,
+      }),
     );
     alarm(
       'WatcherTimedOut',

@@ -1,4 +1,5 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -11,6 +12,7 @@ import { describeResource, TEMPLATE_METADATA } from '../template-metadata';
 import {
   buildWatcherDefinition,
   WAITING_CHECK_ATTRIBUTES,
+  WATCHER_MAP_LABEL,
   WATCHER_STATES,
 } from '../watcher/definition';
 import { buildWakeDefinition, WAKE_STATES } from '../watcher/wake-definition';
@@ -97,6 +99,7 @@ export class Watcher extends Construct {
           WATCHER_STATES.publishImageFailedWithoutReason,
           WATCHER_STATES.publishImageMissing,
           WATCHER_STATES.publishTimedOut,
+          WATCHER_STATES.publishWatcherError,
         ],
       },
     });
@@ -108,7 +111,10 @@ export class Watcher extends Construct {
     );
     acknowledgeWildcardResources(
       this,
-      [executionArns(this.stateMachine), executionArns(this.stateMachine, '/*:*')],
+      [
+        executionArns(this.stateMachine),
+        executionArns(this.stateMachine, `/${WATCHER_MAP_LABEL}:*`),
+      ],
       'The distributed Map describes, stops and redrives child executions of this state machine only; their names are generated.',
     );
 
@@ -169,7 +175,25 @@ export class Watcher extends Construct {
   }
 }
 
-/** ARNs of every execution of a state machine (`/*:*`: of its Map Runs), as IAM grants them. */
+/**
+ * Failed child executions of the watcher's distributed Map, one per AMI. The Map tolerates them,
+ * so the watcher's own execution still succeeds; Step Functions reports its children's metrics
+ * under the state machine's ARN followed by `/<Map label>`.
+ */
+export function metricFailedWatches(
+  watcher: sfn.IStateMachine,
+  options: cloudwatch.MetricOptions = {},
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/States',
+    metricName: 'ExecutionsFailed',
+    dimensionsMap: { StateMachineArn: `${watcher.stateMachineArn}/${WATCHER_MAP_LABEL}` },
+    statistic: cloudwatch.Stats.SUM,
+    ...options,
+  });
+}
+
+/** ARNs of every execution of a state machine (`/<Map label>:*`: of a Map Run), as IAM grants them. */
 export function executionArns(stateMachine: sfn.IStateMachine, suffix = ':*'): string {
   const stack = Stack.of(stateMachine);
   return stack.formatArn({

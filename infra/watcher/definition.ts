@@ -24,9 +24,17 @@ export const WATCHER_STATES = {
   publishImageFailedWithoutReason: 'PublishImageFailedWithoutReason',
   publishImageMissing: 'PublishImageMissing',
   publishTimedOut: 'PublishTimedOut',
+  publishWatcherError: 'PublishWatcherError',
   forget: 'ForgetImage',
   done: 'Done',
 } as const;
+
+/**
+ * The Map's label, fixed so that its child executions' metrics have a known dimension: Step
+ * Functions reports them under the state machine's ARN followed by `/<label>`, which is how the
+ * WatcherFailed alarm sees a failed child.
+ */
+export const WATCHER_MAP_LABEL = WATCHER_STATES.map;
 
 /**
  * Items of the waiting-checks table: `imageId` (partition key) → `taskToken` of the check waiting
@@ -50,6 +58,8 @@ export interface WatcherDefinitionProps {
 const IMAGE = '$.image';
 const LAST_IMAGE = '$.describe.images[0]';
 const CHECKED_AT = '$.describe.checkedAt';
+/** The error (`Error`, `Cause`) that sent a child to its watcher-error outcome. */
+const WATCHER_ERROR = '$.watcherError';
 /**
  * `$$.State.EnteredTime`: when the current state started. In a publishing state it is when the
  * outcome was seen; in DescribeImage when the check was made (retries do not enter it again); in
@@ -81,7 +91,11 @@ const NOW = sfn.JsonPath.stringAt('$$.State.EnteredTime');
  *
  * Each AMI runs as a child execution of a distributed Map, so a slow AMI's polling (about 12
  * history events per check) never brings its siblings near Step Functions' 25,000-event history
- * limit.
+ * limit. A child that fails never ends its siblings: the Map tolerates every failed child. An
+ * outcome that cannot be published, or any other error a child's Tasks raise, is caught and ends
+ * that AMI with AmiFailed `watcher-error` instead; only if that publish fails too does the child
+ * fail, which the WatcherFailed alarm counts (see WATCHER_MAP_LABEL). Catches cost nothing on the
+ * normal path: they are not states.
  */
 export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitionProps) {
   const wait = tasks.CallAwsService.jsonPath(scope, WATCHER_STATES.wait, {
@@ -170,8 +184,8 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
       entries: [entry],
       resultPath: sfn.JsonPath.DISCARD,
     });
-    // EventBridge.FailedEntry and service errors are retried; if publishing still fails, the
-    // execution fails and the watcher alarm fires: an outcome is never dropped quietly.
+    // EventBridge.FailedEntry and service errors are retried; an outcome that still cannot be
+    // published goes to the watcher-error path (added below), never dropped quietly.
     task.addRetry({
       errors: [sfn.Errors.ALL],
       interval: Duration.seconds(1),
@@ -197,6 +211,41 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
     occurredAt: NOW,
   };
 
+  const failedDetail = (reason: AmiFailureReason, message: string, imageState?: string) =>
+    sfn.TaskInput.fromObject({
+      metadata: { ...metadata, schemaVersion: AmiFailedV1.version },
+      data: {
+        ...imageFields,
+        reason,
+        message,
+        ...(imageState !== undefined && { imageState }),
+        failedAt: NOW,
+      },
+    });
+
+  // The last resort of a child: whatever error escaped its states ends the AMI here. It has its
+  // own retries and no Catch: if it fails too, the child fails, its siblings go on (the Map
+  // tolerates failed children) and the WatcherFailed alarm counts it.
+  const publishWatcherError = publish(WATCHER_STATES.publishWatcherError, {
+    eventBus: props.bus,
+    source: SOURCES.watcher,
+    detailType: AmiFailedV1.detailType,
+    detail: failedDetail(
+      'watcher-error',
+      sfn.JsonPath.format(
+        'The watcher could not finish watching the AMI: {}: {}',
+        sfn.JsonPath.stringAt(`${WATCHER_ERROR}.Error`),
+        sfn.JsonPath.stringAt(`${WATCHER_ERROR}.Cause`),
+      ),
+    ),
+  });
+  /** Tasks whose errors nothing else handles end the AMI with `watcher-error`. */
+  const onWatcherError = (task: sfn.TaskStateBase) =>
+    task.addCatch(publishWatcherError, {
+      errors: [sfn.Errors.ALL],
+      resultPath: WATCHER_ERROR,
+    });
+
   const publishAvailable = publish(WATCHER_STATES.publishAvailable, {
     eventBus: props.bus,
     source: SOURCES.watcher,
@@ -221,16 +270,7 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
       eventBus: props.bus,
       source: SOURCES.watcher,
       detailType: AmiFailedV1.detailType,
-      detail: sfn.TaskInput.fromObject({
-        metadata: { ...metadata, schemaVersion: AmiFailedV1.version },
-        data: {
-          ...imageFields,
-          reason,
-          message,
-          ...(imageState !== undefined && { imageState }),
-          failedAt: NOW,
-        },
-      }),
+      detail: failedDetail(reason, message, imageState),
     });
 
   const lastState = sfn.JsonPath.stringAt(`${LAST_IMAGE}.State`);
@@ -323,6 +363,10 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
     },
     maxConcurrency: props.maxConcurrency,
     mapExecutionType: sfn.StateMachineType.STANDARD,
+    // A failed child ends only its own AMI; by default the first one would fail the Map Run and
+    // Step Functions would stop the siblings, leaving their names without a terminal event.
+    toleratedFailurePercentage: 100,
+    label: WATCHER_MAP_LABEL,
     resultPath: sfn.JsonPath.DISCARD,
   });
   // The timeout is the normal end of a wait; a wake-up (the token returned) ends it early. Both go
@@ -332,6 +376,15 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
     errors: [sfn.Errors.ALL],
     resultPath: sfn.JsonPath.DISCARD,
   });
+  for (const task of [
+    publishAvailable,
+    publishImageFailed,
+    publishImageFailedWithoutReason,
+    publishImageMissing,
+    publishTimedOut,
+  ]) {
+    onWatcherError(task);
+  }
   map.itemProcessor(wait.next(describe).next(imageState));
 
   return { definition: map };

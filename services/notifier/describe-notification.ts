@@ -49,6 +49,7 @@ export const FAILURE_REASON_TEXT: Record<AmiFailureReason, string> = {
   'image-failed': 'The image failed',
   'image-missing': 'The image disappeared before it became available',
   'timed-out': 'The image was not available by the wait deadline',
+  'watcher-error': 'The watcher failed before it could report the image',
 };
 
 const SKIP_REASON_TEXT: Record<PurgeSkipReason, string> = {

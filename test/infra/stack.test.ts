@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { EVENT_CONTRACTS, SUBSCRIPTIONS, schemaFileName } from '../../events/catalog';
 import { Creator } from '../../infra/constructs/creator';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
+import { WATCHER_MAP_LABEL } from '../../infra/watcher/definition';
 import { synthesize } from './synthesize';
 import {
   type CfnResourceJson,
@@ -628,6 +629,37 @@ describe('watcher and monitoring', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric });
     }
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
+  });
+
+  it('should count the failed child executions of the watcher (one per AMI) in WatcherFailed', () => {
+    const [[watcherId] = []] = resourcesWithMetadata(
+      json,
+      'AWS::StepFunctions::StateMachine',
+      TEMPLATE_METADATA.service,
+    ).filter(([, resource]) => resource.Metadata?.[TEMPLATE_METADATA.service] === 'watcher');
+    const [alarm] = Object.entries(json.Resources)
+      .filter(
+        ([id, resource]) => resource.Type === 'AWS::CloudWatch::Alarm' && /WatcherFailed/.test(id),
+      )
+      .map(([, resource]) => resource);
+    const watcherArn = refs(String(watcherId));
+    const properties = resolveIntrinsics(alarm?.Properties, refs) as {
+      Metrics?: { Expression?: string; MetricStat?: { Metric: Record<string, unknown> } }[];
+    };
+    const counted = (properties.Metrics ?? []).flatMap((query) =>
+      query.MetricStat ? [query.MetricStat.Metric] : [],
+    );
+
+    // Step Functions reports a Map Run's child executions under `<state machine ARN>/<Map label>`.
+    expect(counted).toEqual(
+      [watcherArn, `${watcherArn}/${WATCHER_MAP_LABEL}`].map((stateMachineArn) => ({
+        Namespace: 'AWS/States',
+        MetricName: 'ExecutionsFailed',
+        Dimensions: [{ Name: 'StateMachineArn', Value: stateMachineArn }],
+      })),
+    );
+    // A period with no data from one of them must not hide the other.
+    expect(properties.Metrics?.find((query) => query.Expression)?.Expression).toMatch(/FILL/);
   });
 
   it('should send alarms to the configured SNS topic', () => {

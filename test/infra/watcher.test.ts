@@ -13,7 +13,7 @@ import {
 import { z } from '../../events/zod';
 import { parseSettings } from '../../infra/settings';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
-import { WATCHER_STATES } from '../../infra/watcher/definition';
+import { WATCHER_MAP_LABEL, WATCHER_STATES } from '../../infra/watcher/definition';
 import { synthesize } from './synthesize';
 import { resourcesWithMetadata, templateJson, watcherDefinition } from './template';
 
@@ -54,6 +54,9 @@ const putEventsInput = z.object({
   ),
 });
 
+/** Which image an event is about: every watcher event carries it. */
+const publishedImage = z.object({ data: z.object({ imageId: z.string() }) });
+
 interface Published {
   readonly detailType: string;
   readonly source: string;
@@ -72,6 +75,7 @@ const PUBLISH_STATES = [
   WATCHER_STATES.publishImageFailedWithoutReason,
   WATCHER_STATES.publishImageMissing,
   WATCHER_STATES.publishTimedOut,
+  WATCHER_STATES.publishWatcherError,
 ];
 
 /** When each execution starts on the fake clock; the creator hands images over at this time. */
@@ -123,6 +127,8 @@ async function runWatcher(
     /** Minutes from START to each image's `deadlineAt`. */
     deadlineMinutes?: number;
     failPublishing?: boolean;
+    /** EventBridge refuses the events about one image: all of them, or only these detail-types. */
+    failPublishingFor?: { imageId: string; detailTypes?: readonly string[] };
     /** Minutes from START at which EC2 reports an image's state change (its event wakes the check). */
     stateChanges?: Record<string, number[]>;
     /** DynamoDB refuses to record waiting checks. */
@@ -136,6 +142,8 @@ async function runWatcher(
   const published: Published[] = [];
   const checks: Record<string, number> = {};
   let publishAttempts = 0;
+  /** PutEvents calls per image, by detail-type, failed ones included. */
+  const attemptsFor: Record<string, string[]> = {};
   let tokensIssued = 0;
   const waiting = new Map<string, { token: string; wake: (output: Json) => void }>();
   const wakeUps: string[] = [];
@@ -190,7 +198,17 @@ async function runWatcher(
   const putEvents: LocalHandler = async (raw) => {
     const input = putEventsInput.parse(raw);
     publishAttempts += 1;
-    if (options.failPublishing) {
+    const refused = input.Entries.some((entry) => {
+      const { imageId } = publishedImage.parse(entry.Detail).data;
+      attemptsFor[imageId] = [...(attemptsFor[imageId] ?? []), entry.DetailType];
+      const only = options.failPublishingFor;
+      return (
+        only !== undefined &&
+        only.imageId === imageId &&
+        (only.detailTypes === undefined || only.detailTypes.includes(entry.DetailType))
+      );
+    });
+    if (options.failPublishing || refused) {
       throw Object.assign(new Error('1 entry failed'), { name: 'EventBridge.FailedEntry' });
     }
     for (const entry of input.Entries) {
@@ -264,6 +282,7 @@ async function runWatcher(
     wakeUps,
     forgotten,
     publishAttempts: () => publishAttempts,
+    attemptsFor: (imageId: string) => attemptsFor[imageId] ?? [],
     stateEntries: () => stateEntries(execution.eventLogs),
   };
 }
@@ -307,6 +326,7 @@ interface AslState {
   readonly Type: string;
   readonly Resource?: string;
   readonly ItemProcessor?: { States: Record<string, AslState> };
+  readonly Catch?: readonly { ErrorEquals: readonly string[] }[];
 }
 
 /** Every state of a definition with its name, those inside a Map's item processor included. */
@@ -388,6 +408,21 @@ describe('watcher state machine definition', () => {
         '"Resource":"arn:aws:states:::aws-sdk:dynamodb:deleteItem"',
       ]),
     );
+  });
+
+  it('should let no failed child end the Map, and catch every error a child can catch', () => {
+    const { template } = synthesize();
+    const definition = watcherDefinition(templateJson(template));
+    const map = definition.States[WATCHER_STATES.map] as AslState & Record<string, unknown>;
+    expect(map).toMatchObject({ ToleratedFailurePercentage: 100, Label: WATCHER_MAP_LABEL });
+
+    // Every Task but the last resort catches States.ALL; Pass, Choice, Wait and Succeed states
+    // raise nothing a Catch could take (States.Runtime is never caught).
+    const uncaught = allStates(map.ItemProcessor ?? { States: {} })
+      .filter(([, state]) => state.Type === 'Task')
+      .filter(([, state]) => !state.Catch?.some((c) => c.ErrorEquals.includes('States.ALL')))
+      .map(([name]) => name);
+    expect(uncaught).toEqual([WATCHER_STATES.publishWatcherError]);
   });
 
   it('should wait for a wake-up at most one poll interval', () => {
@@ -720,10 +755,69 @@ describe('watcher executed with aws-local-stepfunctions', () => {
     expect(run.checks).toEqual({ [IMAGE_1]: 2, [IMAGE_2]: 3, [IMAGE_3]: 2, [IMAGE_4]: 10 });
   });
 
-  it('should retry a failed PutEvents, then fail the execution so the alarm fires', async () => {
+  it('should end an AMI whose outcome cannot be published with AmiFailed watcher-error, and its siblings normally', async () => {
+    // IMAGE_2's outcome is refused long before its siblings are available: a child failure that
+    // ended the Map would leave them without a terminal event.
+    const run = await runWatcher(
+      {
+        [IMAGE_1]: [pending, pending, pending, { state: 'available' }],
+        [IMAGE_2]: [{ state: 'available' }],
+        [IMAGE_3]: [pending, pending, { state: 'available' }],
+      },
+      { failPublishingFor: { imageId: IMAGE_2, detailTypes: ['AmiAvailable'] } },
+    );
+    await run.result;
+
+    const outcome = (imageId: string) =>
+      eventsFor(run.published, imageId).map((event) => {
+        const data = event.parsed.data as { reason?: string };
+        return `${event.detailType}${data.reason ? `:${data.reason}` : ''}`;
+      });
+    expect(outcome(IMAGE_1)).toEqual(['AmiAvailable']);
+    expect(outcome(IMAGE_3)).toEqual(['AmiAvailable']);
+    expect(outcome(IMAGE_2)).toEqual(['AmiFailed:watcher-error']);
+    const [failed] = eventsFor(run.published, IMAGE_2);
+    const { deadlineAt: _deadlineAt, ...described } = image(2);
+    expect(failed?.parsed).toMatchObject({
+      metadata: { schemaVersion: 1, requestId: 'release-42', occurredAt: at(1) },
+      data: {
+        ...described,
+        message: expect.stringContaining('EventBridge.FailedEntry'),
+        failedAt: at(1),
+      },
+    });
+    // The refused AmiAvailable was tried seven times (six retries), the AmiFailed once.
+    expect(run.attemptsFor(IMAGE_2)).toEqual([...Array(7).fill('AmiAvailable'), 'AmiFailed']);
+    expect(run.forgotten.sort()).toEqual([IMAGE_1, IMAGE_2, IMAGE_3]);
+  });
+
+  it('should reach the watcher-error outcome only through a failure: one state, then ForgetImage', async () => {
+    const run = await runWatcher(
+      { [IMAGE_1]: [{ state: 'available' }] },
+      { failPublishingFor: { imageId: IMAGE_1, detailTypes: ['AmiAvailable'] } },
+    );
+    await run.result;
+
+    expect(await run.stateEntries()).toEqual([
+      WATCHER_STATES.wait,
+      WATCHER_STATES.describe,
+      WATCHER_STATES.imageState,
+      WATCHER_STATES.publishAvailable,
+      WATCHER_STATES.publishWatcherError,
+      WATCHER_STATES.forget,
+    ]);
+  });
+
+  it('should retry a failed PutEvents, then the watcher-error one, then fail the child (local engine: the execution)', async () => {
+    // On AWS the distributed Map tolerates the failed child (ToleratedFailurePercentage 100): its
+    // siblings go on and the WatcherFailed alarm counts the child's failure. aws-local-stepfunctions
+    // implements no tolerance, so here the child's failure fails the execution.
     const run = await runWatcher({ [IMAGE_1]: [{ state: 'available' }] }, { failPublishing: true });
 
     await expect(run.result).rejects.toThrow(/EventBridge\.FailedEntry|1 entry failed/);
-    expect(run.publishAttempts()).toBe(7);
+    expect(run.attemptsFor(IMAGE_1)).toEqual([
+      ...Array(7).fill('AmiAvailable'),
+      ...Array(7).fill('AmiFailed'),
+    ]);
   });
 });
