@@ -1,5 +1,5 @@
-import { build } from 'esbuild';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { ESM_REQUIRE_BANNER } from '../infra/constructs/service-function';
 import { treeShakeableSdkAliases } from '../infra/constructs/tree-shakeable-sdk';
 
