@@ -20,7 +20,11 @@ async function imageCount(): Promise<number> {
 
 describe('events of ours that no versioned rule accepts', () => {
   it.each([
-    ['without metadata', { data: { instanceNames: ['service-api'] } }, /metadata/],
+    [
+      'without metadata',
+      { data: { instanceNames: ['service-api'] } },
+      /metadata\.schemaVersion is missing/,
+    ],
     [
       'with schemaVersion 2',
       {
@@ -60,11 +64,19 @@ describe('events of ours that no versioned rule accepts', () => {
       // Assess
       expect(put.FailedEntryCount).toBe(0);
       const eventId = put.Entries?.[0]?.EventId;
-      const deadLetter = await eventually(async () => {
-        const letters = await system.deadLetters();
-        return letters.find((letter) => letter.event.id === eventId);
-      }, 'a dead letter');
+      const deadLetter = await eventually(
+        async () => {
+          const letters = await system.deadLetters();
+          return letters.find((letter) => letter.event.id === eventId);
+        },
+        'a dead letter',
+        15_000,
+      );
       expect(deadLetter.error.message).toMatch(reason);
+      // The queue keeps the original event beside the reason, for a redrive after a fix.
+      expect(deadLetter).toMatchObject({
+        input: { reason: deadLetter.error.message, event: { id: eventId } },
+      });
       await system.cloud.whenIdle();
       const letters = (await system.deadLetters()).filter((letter) => letter.event.id === eventId);
       expect(letters).toHaveLength(1);
