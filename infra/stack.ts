@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { SUBSCRIPTIONS } from '../events/catalog';
 import { Api } from './constructs/api';
 import { Creator } from './constructs/creator';
 import { AmiEventBus } from './constructs/event-bus';
@@ -8,6 +9,7 @@ import { Janitor } from './constructs/janitor';
 import { Monitoring } from './constructs/monitoring';
 import { Notifier } from './constructs/notifier';
 import { EventSchemaRegistry } from './constructs/schema-registry';
+import { UnroutableEvents } from './constructs/unroutable-events';
 import { Watcher } from './constructs/watcher';
 import type { Settings } from './settings';
 
@@ -86,6 +88,8 @@ export class AmiLifecycleStack extends Stack {
       janitor.function.role,
       watcher.stateMachine.role,
     ]);
+    // Events of ours that no subscription above accepts go to dead letters, not nowhere.
+    new UnroutableEvents(this, 'UnroutableEvents', { bus, subscriptions: SUBSCRIPTIONS });
     // Last: it collects the dead-letter queues and functions created above.
     new Monitoring(this, 'Monitoring', {
       watcher: watcher.stateMachine,

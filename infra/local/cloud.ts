@@ -25,6 +25,7 @@ import {
 } from './ec2';
 import { startLocalEndpoint } from './endpoint';
 import { createEventBus, type EventBus } from './events/bus';
+import { describeDeadLetter } from './events/dead-letter';
 import type { RetryTiming } from './events/delivery';
 import { TargetInvocationError } from './events/model';
 import { putEventsTaskHandler } from './events/put-events-task';
@@ -190,6 +191,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     busNames: [template.bus.name],
     eventLogPath: paths.events,
     deadLetterPath: paths.deadLetters,
+    deadLetterQueueArns: template.deadLetterQueueArns,
+    onDeadLetter: (letter) => timeline({ kind: 'dead-letter', text: describeDeadLetter(letter) }),
     ...(options.deliveryRetry ? { retry: options.deliveryRetry } : {}),
     invokeTarget: async (target, input, event) => {
       if (target.arn === TIMELINE_ARN) {

@@ -4,6 +4,7 @@ import {
   MAX_PUT_EVENTS_REQUEST_BYTES,
   putEventsEntrySize,
 } from '../../../events/publish';
+import { sentToDeadLetterQueue } from './dead-letter';
 import { DeliveryQueue, type RetryTiming } from './delivery';
 import { compileEventPattern, type EventMatcher, EventPatternError } from './event-pattern';
 import { type ApiDestination, invokeApiDestination } from './http-target';
@@ -32,6 +33,13 @@ export interface EventBusOptions {
   readonly eventLogPath?: string;
   /** JSON Lines file receiving every dead letter. */
   readonly deadLetterPath?: string;
+  /**
+   * SQS queues that keep dead letters. SQS is not emulated: a rule target that is one of them
+   * makes a dead letter at once, carrying the target's input (e.g. the reason a rule refused it).
+   */
+  readonly deadLetterQueueArns?: readonly string[];
+  /** Told of every dead letter, e.g. to show it on a timeline. */
+  readonly onDeadLetter?: (deadLetter: DeadLetter) => void;
   readonly retry?: RetryTiming;
   /** Timeout of one API destination call; AWS uses 5 s. */
   readonly httpTimeoutMs?: number;
@@ -195,14 +203,18 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     return options.invokeTarget(target, input, event);
   }
 
+  const deadLetterQueues = new Set(options.deadLetterQueueArns ?? []);
+  function keepDeadLetter(deadLetter: DeadLetter): void {
+    dead.push(deadLetter);
+    if (options.deadLetterPath) appendJsonLine(options.deadLetterPath, deadLetter);
+    options.onDeadLetter?.(deadLetter);
+  }
+
   const deliveries = new DeliveryQueue({
     ...options.retry,
     now,
     invoke,
-    onDeadLetter(deadLetter) {
-      dead.push(deadLetter);
-      if (options.deadLetterPath) appendJsonLine(options.deadLetterPath, deadLetter);
-    },
+    onDeadLetter: keepDeadLetter,
   });
 
   function validateEntry(
@@ -253,7 +265,11 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
           ruleArn: rule.spec.arn,
           eventBusName: bus,
         };
-        deliveries.enqueue(target, input(event), event);
+        if (deadLetterQueues.has(target.arn)) {
+          keepDeadLetter(sentToDeadLetterQueue(target, input(event), event, now()));
+        } else {
+          deliveries.enqueue(target, input(event), event);
+        }
       }
     }
   }
@@ -343,7 +359,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
       const rule = getRule(ruleName, eventBusName);
       const compiled = targets.map((target) => ({
         spec: target,
-        input: compileTargetInput(target),
+        input: compileTargetInput(target, { ruleName: rule.spec.name, ruleArn: rule.spec.arn }),
       }));
       for (const target of compiled) rule.targets.set(target.spec.id, target);
     },

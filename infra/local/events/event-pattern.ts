@@ -93,13 +93,19 @@ function compileOr(value: unknown, path: string): ObjectMatcher {
   return (event) => branches.some((branch) => branch(event));
 }
 
-/** A nested pattern descends into an object field; an array of objects matches if one element does. */
+/**
+ * A nested pattern descends into an object field; an array of objects matches if one element does.
+ * EventBridge matches flattened leaf paths, so a missing or scalar parent is a parent without
+ * leaves: `{"m": {"v": [{"exists": false}]}}` matches an event without `m`, and nothing else does.
+ */
 function compileNested(key: string, match: ObjectMatcher): ObjectMatcher {
   return (event) => {
     const value = event[key];
     if (isPlainObject(value)) return match(value);
-    if (Array.isArray(value)) return value.some((item) => isPlainObject(item) && match(item));
-    return false;
+    if (Array.isArray(value) && value.some(isPlainObject)) {
+      return value.some((item) => isPlainObject(item) && match(item));
+    }
+    return match({});
   };
 }
 

@@ -32,6 +32,14 @@ export interface TargetSpec {
   readonly input?: string;
   /** A JSONPath (`$` or `$.a.b`) selecting the part of the event sent (the target's `InputPath`). */
   readonly inputPath?: string;
+  /**
+   * The target's `InputTransformer`: variables read from the event by JSONPath, and a template
+   * that uses them as `<name>` (see target-input.ts for what is supported).
+   */
+  readonly inputTransformer?: {
+    readonly inputPathsMap: Readonly<Record<string, string>>;
+    readonly inputTemplate: string;
+  };
   readonly retryPolicy?: RetryPolicy;
   /** Where AWS would send the failed event (an SQS queue ARN); recorded with the dead letter. */
   readonly deadLetterArn?: string;
@@ -67,6 +75,8 @@ export interface DeadLetter {
   readonly error: { readonly code: string; readonly message: string };
   readonly attempts: number;
   readonly deadLetteredAt: string;
+  /** What a dead-letter queue target received (e.g. `{ reason, event }`), when a rule sent it there. */
+  readonly input?: unknown;
 }
 
 /**

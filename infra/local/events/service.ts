@@ -43,7 +43,12 @@ const targetInput = z.object({
     }),
   ),
   DeadLetterConfig: z.optional(z.object({ Arn: z.optional(z.string()) })),
-  InputTransformer: z.optional(z.unknown()),
+  InputTransformer: z.optional(
+    z.object({
+      InputPathsMap: z.optional(z.record(z.string(), z.string())),
+      InputTemplate: z.string(),
+    }),
+  ),
 });
 
 const putTargetsInput = z.object({
@@ -85,6 +90,14 @@ function describeTarget(target: TargetSpec) {
     Arn: target.arn,
     ...(target.input === undefined ? {} : { Input: target.input }),
     ...(target.inputPath === undefined ? {} : { InputPath: target.inputPath }),
+    ...(target.inputTransformer === undefined
+      ? {}
+      : {
+          InputTransformer: {
+            InputPathsMap: target.inputTransformer.inputPathsMap,
+            InputTemplate: target.inputTransformer.inputTemplate,
+          },
+        }),
     ...(target.retryPolicy
       ? {
           RetryPolicy: {
@@ -162,20 +175,20 @@ export function createEventsService(bus: EventBus): LocalService {
         const failed: Array<{ TargetId: string; ErrorCode: string; ErrorMessage: string }> = [];
         const accepted: TargetSpec[] = [];
         for (const target of request.Targets) {
-          if (target.InputTransformer !== undefined) {
-            failed.push({
-              TargetId: target.Id,
-              ErrorCode: 'ValidationException',
-              ErrorMessage: 'InputTransformer is not supported by the local cloud.',
-            });
-            continue;
-          }
           const retry = target.RetryPolicy;
           accepted.push({
             id: target.Id,
             arn: target.Arn,
             ...(target.Input === undefined ? {} : { input: target.Input }),
             ...(target.InputPath === undefined ? {} : { inputPath: target.InputPath }),
+            ...(target.InputTransformer === undefined
+              ? {}
+              : {
+                  inputTransformer: {
+                    inputPathsMap: target.InputTransformer.InputPathsMap ?? {},
+                    inputTemplate: target.InputTransformer.InputTemplate,
+                  },
+                }),
             ...(retry
               ? {
                   retryPolicy: {

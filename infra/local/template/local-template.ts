@@ -39,6 +39,7 @@ export interface LocalRuleTarget {
   readonly id: string;
   readonly arn: string;
   readonly input?: string;
+  readonly inputTransformer?: { inputPathsMap: Record<string, string>; inputTemplate: string };
   readonly retryPolicy?: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number };
   readonly deadLetterArn?: string;
 }
@@ -102,6 +103,8 @@ export interface LocalTemplate {
   readonly bus: { readonly logicalId: string; readonly name: string; readonly arn: string };
   readonly functions: readonly LocalFunctionSpec[];
   readonly rules: readonly LocalRuleSpec[];
+  /** ARNs of the dead-letter queues (`ami-lifecycle:role` `dead-letters`): a rule target there dead-letters. */
+  readonly deadLetterQueueArns: readonly string[];
   /** The watcher. */
   readonly stateMachine: LocalStateMachineSpec;
   /** Every state machine of the stack, the watcher included. */
@@ -269,12 +272,30 @@ export function readLocalTemplate(
           | { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number }
           | undefined;
         const deadLetter = (target.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn;
+        const transformer = target.InputTransformer as
+          | { InputPathsMap?: Record<string, unknown>; InputTemplate?: unknown }
+          | undefined;
         return {
           id: String(target.Id),
           arn: resolveString(target.Arn, context, `${logicalId} target Arn`),
           ...(target.Input === undefined
             ? {}
             : { input: resolveString(target.Input, context, `${logicalId} target Input`) }),
+          ...(transformer === undefined
+            ? {}
+            : {
+                inputTransformer: {
+                  inputPathsMap: resolveValue(transformer.InputPathsMap ?? {}, context) as Record<
+                    string,
+                    string
+                  >,
+                  inputTemplate: resolveString(
+                    transformer.InputTemplate,
+                    context,
+                    `${logicalId} InputTemplate`,
+                  ),
+                },
+              }),
           ...(retry
             ? {
                 retryPolicy: {
@@ -328,10 +349,15 @@ export function readLocalTemplate(
     readTableSpec(logicalId, physicalName(logicalId), resource),
   );
 
+  const deadLetterQueueArns = ofType('AWS::SQS::Queue')
+    .filter(([, queue]) => queue.Metadata?.[TEMPLATE_METADATA.role] === 'dead-letters')
+    .map(([logicalId, queue]) => arn(queue.Type, physicalName(logicalId)));
+
   return {
     bus,
     functions,
     rules,
+    deadLetterQueueArns,
     stateMachine,
     stateMachines,
     tables,
