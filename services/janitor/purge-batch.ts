@@ -91,6 +91,8 @@ export async function runPurgeBatch(run: RunState, deps: PurgeBatchDeps): Promis
   for (const slot of journal.claimedBy(run.batch)) {
     if (slot.outcome === undefined) await carryOut(slot, true);
   }
+  // Finished before listing, so the listing never shows an image those calls are deleting.
+  await deregistrar.settle();
 
   const { candidates, exhausted } = await selectBatch(
     listDeployImagePages(deps.ec2, run.instanceName),
@@ -146,7 +148,8 @@ export async function runPurgeBatch(run: RunState, deps: PurgeBatchDeps): Promis
     for (const [index, candidate] of unused.entries()) {
       const slot = slots[index];
       if (slot === undefined) skip(candidate, capVerdict);
-      else await carryOut(slot, false);
+      // An image an earlier attempt claimed and settled (its deletion failed) is decided already.
+      else if (slot.outcome === undefined) await carryOut(slot, false);
     }
     const last = group.at(-1);
     if (last !== undefined) cursor = encodeCursor(last.key);

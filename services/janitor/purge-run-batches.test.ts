@@ -214,6 +214,33 @@ describe('what no event, retry or large run can do', () => {
     for (const imageId of purged) expect(gone.has(imageId)).toBe(true);
   });
 
+  it('should not try again, in a retried batch, a deletion an earlier attempt saw fail', async () => {
+    // Prepare: EC2 refuses one image; the batch's report fails to publish once, so it runs again.
+    const [refused, other] = seedExpired(2, 1);
+    account.failures.set(refused?.ImageId ?? '', 'InvalidAMIID.Unavailable');
+    let refusals = 1;
+    eventBridgeMock.on(PutEventsCommand).callsFake((input) => {
+      if (refusals > 0) {
+        refusals -= 1;
+        throw Object.assign(new Error('Internal failure'), { name: 'InternalException' });
+      }
+      return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map(() => ({ EventId: 'e' })) };
+    });
+    const { run, failedAttempts } = janitor(ec2, eventBridge, time);
+
+    // Act
+    await run(purgeRequestedEvent({ instanceName: 'service-0' }, 'refused-run'));
+
+    // Assess
+    expect(failedAttempts).toHaveLength(1);
+    expect(account.deregistered.filter((id) => id === refused?.ImageId)).toHaveLength(1);
+    expect(account.deregistered.filter((id) => id === other?.ImageId)).toHaveLength(1);
+    const parts = partsOfRun();
+    expect(parts.flatMap((part) => part.data.failed.map((entry) => entry.imageId))).toEqual([
+      refused?.ImageId,
+    ]);
+  });
+
   it('should start one run for a redelivered trigger', async () => {
     seedExpired(3, 1);
     const { run, executions } = janitor(ec2, eventBridge, time);
