@@ -5,26 +5,41 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { SnapshotOutcome } from './deregister-images';
+import { SNAPSHOT_DELETE_RESULTS } from '../../events/ami-purged.v1';
+import { imageIdSchema, instanceNameSchema, snapshotIdSchema } from '../../events/fields';
+import * as z from '../../events/zod';
 
 /** Key attributes of the journal table: the run, and an entry within it. */
 export const JOURNAL_KEYS = { partition: 'runId', sort: 'entry' } as const;
 
 /** What the report says of an image once its deletion was claimed. */
-export interface ClaimedImage {
-  readonly imageId: string;
-  readonly imageName?: string;
-  readonly instanceName: string;
-  readonly createdAt: string;
-  readonly ageDays: number;
-  readonly snapshotIds: readonly string[];
-}
+const claimedImageSchema = z.object({
+  imageId: imageIdSchema,
+  imageName: z.optional(z.string()),
+  instanceName: instanceNameSchema,
+  createdAt: z.string(),
+  ageDays: z.number(),
+  snapshotIds: z.readonly(z.array(snapshotIdSchema)),
+});
+export type ClaimedImage = z.output<typeof claimedImageSchema>;
 
-export type DeletionOutcome =
-  | { readonly kind: 'deleted'; readonly snapshots: readonly SnapshotOutcome[] }
+const deletionOutcomeSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('deleted'),
+    snapshots: z.readonly(
+      z.array(
+        z.object({
+          snapshotId: snapshotIdSchema,
+          result: z.optional(z.enum(SNAPSHOT_DELETE_RESULTS)),
+        }),
+      ),
+    ),
+  }),
   /** A dry run: it would have been deleted. */
-  | { readonly kind: 'planned' }
-  | { readonly kind: 'failed'; readonly code: string; readonly message: string };
+  z.object({ kind: z.literal('planned') }),
+  z.object({ kind: z.literal('failed'), code: z.string(), message: z.string() }),
+]);
+export type DeletionOutcome = z.output<typeof deletionOutcomeSchema>;
 
 /** One claimed place under the run's cap. */
 export interface JournalSlot {
@@ -203,13 +218,17 @@ export class DeletionJournal {
   }
 }
 
+/** A journal entry this code wrote; anything else in its place is refused, never guessed at. */
 function slotFromItem(item: Record<string, AttributeValue>): JournalSlot {
   const sort = item[JOURNAL_KEYS.sort]?.S ?? '';
   const outcome = item.outcome?.S;
   return {
-    slot: Number(sort.slice(SLOT_PREFIX.length)),
-    batch: Number(item.batch?.N),
-    image: JSON.parse(item.image?.S ?? '{}') as ClaimedImage,
-    ...(outcome === undefined ? {} : { outcome: JSON.parse(outcome) as DeletionOutcome }),
+    slot: z
+      .number()
+      .check(z.int(), z.nonnegative())
+      .parse(Number(sort.slice(SLOT_PREFIX.length))),
+    batch: z.number().check(z.int(), z.positive()).parse(Number(item.batch?.N)),
+    image: claimedImageSchema.parse(JSON.parse(item.image?.S ?? 'null')),
+    ...(outcome === undefined ? {} : { outcome: deletionOutcomeSchema.parse(JSON.parse(outcome)) }),
   };
 }
