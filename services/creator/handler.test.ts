@@ -500,6 +500,7 @@ describe('creator handler', () => {
     const dependencies = deps();
     const addMetric = vi.spyOn(dependencies.metrics, 'addMetric');
     vi.spyOn(dependencies.metrics, 'publishStoredMetrics').mockReturnThis();
+    const info = vi.spyOn(dependencies.logger, 'info');
     const handle = createHandler(dependencies);
     const first = await handle(amiRequested({ instanceNames: ['service-api'] }));
     const OTHER = '01JDEPLOY0000000000000002';
@@ -542,6 +543,10 @@ describe('creator handler', () => {
       Value: REQUEST,
     });
     expect(addMetric).toHaveBeenCalledTimes(1);
+    expect(info).toHaveBeenCalledWith(
+      'deploy image joined',
+      expect.objectContaining({ requestId: OTHER, imageId, joinedRequestId: REQUEST }),
+    );
   });
 
   it('should watch an image made on redelivery in exactly one execution', async () => {
