@@ -24,6 +24,10 @@ const EXPECTED_TAGS = [
   { Key: 'ami-lifecycle:instance-id', Value: INSTANCE },
   { Key: 'ami-lifecycle:request-id', Value: '01JDEPLOY0000000000000001' },
 ];
+/** The tags of an image request release-41 made from the same instance in the same minute. */
+const OTHER_REQUEST_TAGS = EXPECTED_TAGS.map((tag) =>
+  tag.Key === 'ami-lifecycle:request-id' ? { ...tag, Value: 'release-41' } : tag,
+);
 
 describe('createDeployImage', () => {
   let account: ReturnType<typeof fakeEc2Account>;
@@ -150,13 +154,51 @@ describe('createDeployImage', () => {
     });
   });
 
-  it('should fail with create-failed naming the image another request made in the same minute', async () => {
+  it('should join the image another request made from the same instance in the same minute', async () => {
+    // Prepare: request release-41 imaged the same instance seconds ago, under the same name.
     account.addImage({
       ImageId: 'ami-0bbbbbbbbbbbbbbb2',
       Name: 'service-api-Deploy-2025-06-05_12_00',
-      Tags: EXPECTED_TAGS.map((tag) =>
-        tag.Key === 'ami-lifecycle:request-id' ? { ...tag, Value: 'release-41' } : tag,
-      ),
+      CreationDate: '2025-06-05T12:00:02.000Z',
+      Tags: OTHER_REQUEST_TAGS,
+    });
+
+    // Act
+    const outcome = await createDeployImage(client, clock, request);
+
+    // Assess: this request's outcome is that image, announced under this request's id.
+    expect(outcome).toEqual({
+      kind: 'created',
+      reused: true,
+      joinedRequestId: 'release-41',
+      createdAt: new Date('2025-06-05T12:00:02.000Z'),
+      image: {
+        requestId: '01JDEPLOY0000000000000001',
+        instanceName: 'service-api',
+        instanceId: INSTANCE,
+        imageId: 'ami-0bbbbbbbbbbbbbbb2',
+        imageName: 'service-api-Deploy-2025-06-05_12_00',
+      },
+    });
+    // The image keeps the tags of the request that made it.
+    expect(account.images).toHaveLength(1);
+    expect(account.images[0]?.Tags).toContainEqual({
+      Key: 'ami-lifecycle:request-id',
+      Value: 'release-41',
+    });
+  });
+
+  it('should fail with create-failed when the image of the same minute comes from another instance', async () => {
+    // Prepare: the other request picked an instance since replaced (or older than this one).
+    account.addImage({
+      ImageId: 'ami-0bbbbbbbbbbbbbbb2',
+      Name: 'service-api-Deploy-2025-06-05_12_00',
+      Tags: EXPECTED_TAGS.map((tag) => {
+        if (tag.Key === 'ami-lifecycle:request-id') return { ...tag, Value: 'release-41' };
+        if (tag.Key === 'ami-lifecycle:instance-id')
+          return { ...tag, Value: 'i-0fffffffffffffff0' };
+        return tag;
+      }),
     });
 
     const outcome = await createDeployImage(client, clock, request);
@@ -168,9 +210,43 @@ describe('createDeployImage', () => {
       imageName: 'service-api-Deploy-2025-06-05_12_00',
     });
     expect(outcome.kind === 'failed' && outcome.message).toMatch(
-      /^InvalidAMIName\.Duplicate: .*ami-0bbbbbbbbbbbbbbb2 of request release-41/,
+      /^InvalidAMIName\.Duplicate: .*ami-0bbbbbbbbbbbbbbb2 of request release-41, made from i-0fffffffffffffff0/,
     );
   });
+
+  it.each([
+    ['no tags', []],
+    [
+      'another reason',
+      OTHER_REQUEST_TAGS.map((tag) => (tag.Key === 'Reason' ? { ...tag, Value: 'Backup' } : tag)),
+    ],
+    [
+      'another instance name',
+      OTHER_REQUEST_TAGS.map((tag) =>
+        tag.Key === 'ami-lifecycle:instance-name' ? { ...tag, Value: 'service-api-2' } : tag,
+      ),
+    ],
+  ])(
+    'should fail with create-failed when the taken name is an image this system did not make (%s)',
+    async (_, tags) => {
+      account.addImage({
+        ImageId: 'ami-0ccccccccccccccc3',
+        Name: 'service-api-Deploy-2025-06-05_12_00',
+        Tags: tags,
+      });
+
+      const outcome = await createDeployImage(client, clock, request);
+
+      expect(outcome).toMatchObject({
+        kind: 'failed',
+        reason: 'create-failed',
+        instanceId: INSTANCE,
+      });
+      expect(outcome.kind === 'failed' && outcome.message).toMatch(
+        /^InvalidAMIName\.Duplicate: .*ami-0ccccccccccccccc3, an image this system did not make/,
+      );
+    },
+  );
 
   it('should defer when the duplicate name belongs to an image not visible yet', async () => {
     account.ec2

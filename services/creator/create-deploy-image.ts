@@ -27,8 +27,16 @@ export type DeployImageOutcome =
       readonly kind: 'created';
       readonly image: CreatedImage;
       readonly createdAt: Date;
-      /** Found by its tags or name: an earlier delivery of the same request made it. */
+      /**
+       * Found by its tags or name: an earlier delivery of the same request made it, or (with
+       * `joinedRequestId`) another request made it of the same instance in the same minute.
+       */
       readonly reused: boolean;
+      /**
+       * Set when this request joined the image another request made: that request's id. The image
+       * keeps that request's tags, so that its request-id tag still names the request that made it.
+       */
+      readonly joinedRequestId?: string;
     }
   | {
       readonly kind: 'failed';
@@ -120,9 +128,14 @@ export async function createDeployImage(
 /**
  * The name is taken. If the image carries this request's tags, a concurrent or earlier delivery
  * made it (the tag lookup missed it because DescribeImages is eventually consistent): reuse it.
- * If another request made it in the same minute, fail clearly instead of inventing a second name
- * format: that image was taken from the same instance moments ago and belongs to the other
- * request's watcher and notifications.
+ *
+ * If another request made it of the same instance in the same minute (the name has minute
+ * resolution), the two requests asked for the same image: this request joins it, and its watcher
+ * announces that image for this request too. The image is not tagged again: its request-id tag
+ * says which request made it, which the janitor and redeliveries rely on.
+ *
+ * An image of another instance, or one this system did not make, is no image of this instance
+ * now: the name fails clearly instead of inventing a second name format.
  */
 async function resolveDuplicateName(
   ec2: EC2Client,
@@ -145,14 +158,23 @@ async function resolveDuplicateName(
     };
   }
   if (isOfRequest(existing, request)) return reuse(existing, request, clock);
-  const owner = tagValue(existing, TAG.requestId);
+  const madeBy = isDeployImageOf(existing, request.instanceName)
+    ? tagValue(existing, TAG.requestId)
+    : undefined;
+  const source = tagValue(existing, TAG.instanceId);
+  if (madeBy !== undefined && source === attempt.instanceId) {
+    const outcome = reuse(existing, request, clock);
+    return outcome.kind === 'created' ? { ...outcome, joinedRequestId: madeBy } : outcome;
+  }
   return {
     kind: 'failed',
     instanceName: request.instanceName,
     reason: 'create-failed',
     message:
       `${DUPLICATE_NAME}: the AMI name "${attempt.imageName}" is already used by ${existing.ImageId}` +
-      (owner ? ` of request ${owner}` : ', an image this system did not make') +
+      (madeBy === undefined
+        ? ', an image this system did not make'
+        : ` of request ${madeBy}, made from ${source ?? 'an unknown instance'} rather than ${attempt.instanceId}`) +
       '; one deploy AMI per instance name and minute.',
     instanceId: attempt.instanceId,
     imageName: attempt.imageName,
@@ -219,6 +241,15 @@ function isOfRequest(image: Image, request: DeployImageRequest): boolean {
   return (
     tagValue(image, TAG.requestId) === request.requestId &&
     tagValue(image, TAG.instanceName) === request.instanceName
+  );
+}
+
+/** Made by this system for this instance name: the tags every deploy AMI of the name carries. */
+function isDeployImageOf(image: Image, instanceName: string): boolean {
+  return (
+    tagValue(image, TAG.reason) === DEPLOY_REASON &&
+    tagValue(image, TAG.instanceName) === instanceName &&
+    tagValue(image, TAG.requestId) !== undefined
   );
 }
 

@@ -28,7 +28,13 @@ export interface CreatorDependencies {
 
 export interface CreateDeployImagesResult {
   readonly requestId: string;
-  readonly created: readonly { instanceName: string; imageId: string; reused: boolean }[];
+  readonly created: readonly {
+    instanceName: string;
+    imageId: string;
+    reused: boolean;
+    /** The request whose image of the same instance and minute this one joined, if it did. */
+    joinedRequestId?: string;
+  }[];
   readonly failed: readonly { instanceName: string; reason: string }[];
   readonly executionArns: readonly string[];
 }
@@ -132,10 +138,11 @@ export async function createDeployImages(
 
   return {
     requestId,
-    created: images.map(({ image, reused }) => ({
+    created: images.map(({ image, reused, joinedRequestId }) => ({
       instanceName: image.instanceName,
       imageId: image.imageId,
       reused,
+      ...(joinedRequestId === undefined ? {} : { joinedRequestId }),
     })),
     failed: outcomes.flatMap((outcome) =>
       outcome.kind === 'failed'
@@ -191,9 +198,17 @@ function outcomeEvents(
 function logOutcome(logger: Logger, outcome: DeployImageOutcome): void {
   switch (outcome.kind) {
     case 'created':
-      logger.info(outcome.reused ? 'deploy image reused' : 'deploy image created', {
-        ...outcome.image,
-      });
+      if (outcome.joinedRequestId !== undefined) {
+        // Same instance, same minute: the other request's image is this request's outcome too.
+        logger.info('deploy image joined', {
+          ...outcome.image,
+          joinedRequestId: outcome.joinedRequestId,
+        });
+      } else {
+        logger.info(outcome.reused ? 'deploy image reused' : 'deploy image created', {
+          ...outcome.image,
+        });
+      }
       return;
     case 'failed':
       logger.warn('deploy image failed', { outcome });

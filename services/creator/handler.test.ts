@@ -495,6 +495,60 @@ describe('creator handler', () => {
     );
   });
 
+  it('should join the image another request made of the same instance in the same minute', async () => {
+    // Prepare: request A images service-api; request B asks for the same name seconds later.
+    const dependencies = deps();
+    const addMetric = vi.spyOn(dependencies.metrics, 'addMetric');
+    vi.spyOn(dependencies.metrics, 'publishStoredMetrics').mockReturnThis();
+    const info = vi.spyOn(dependencies.logger, 'info');
+    const handle = createHandler(dependencies);
+    const first = await handle(amiRequested({ instanceNames: ['service-api'] }));
+    const OTHER = '01JDEPLOY0000000000000002';
+    eventBridge.resetHistory();
+
+    // Act
+    const second = await handle(
+      amiRequested({ instanceNames: ['service-api'] }, { requestId: OTHER }),
+    );
+
+    // Assess: one image, watched once for each request, announced for each request.
+    const imageId = first.created[0]?.imageId;
+    expect(second.created).toEqual([
+      { instanceName: 'service-api', imageId, reused: true, joinedRequestId: REQUEST },
+    ]);
+    expect(second.failed).toEqual([]);
+    expect(account.ec2).toHaveReceivedCommandTimes(CreateImageCommand, 2);
+    expect(account.images).toHaveLength(1);
+    expect(
+      machine
+        .watchers()
+        .get(imageId ?? '')
+        ?.sort(),
+    ).toEqual([
+      `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${REQUEST}`,
+      `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${OTHER}`,
+    ]);
+    const watched = JSON.parse(
+      [...machine.executions.values()].find((execution) => execution.arn.endsWith(OTHER))?.input ??
+        '{}',
+    );
+    expect(watched.images).toMatchObject([{ requestId: OTHER, imageId }]);
+    expect(publishedOf('AmiFailed')).toEqual([]);
+    expect(publishedOf('AmiCreated')).toMatchObject([
+      { metadata: { requestId: OTHER }, data: { requestId: OTHER, imageId } },
+    ]);
+    // The image keeps the request-id tag of the request that made it, and is counted once.
+    expect(account.images[0]?.Tags).toContainEqual({
+      Key: 'ami-lifecycle:request-id',
+      Value: REQUEST,
+    });
+    expect(addMetric).toHaveBeenCalledTimes(1);
+    expect(info).toHaveBeenCalledWith(
+      'deploy image joined',
+      expect.objectContaining({ requestId: OTHER, imageId, joinedRequestId: REQUEST }),
+    );
+  });
+
   it('should watch an image made on redelivery in exactly one execution', async () => {
     // Prepare: the first delivery creates only the api image; EC2 fails the worker for now.
     account.failCreateImage(
