@@ -49,6 +49,18 @@ function seedExpired(count: number, names: number) {
   return expired;
 }
 
+/** EventBridge fails the first PutEvents (after the batch's deletions), then accepts all. */
+function refuseFirstPublish() {
+  let refusals = 1;
+  eventBridgeMock.on(PutEventsCommand).callsFake((input) => {
+    if (refusals > 0) {
+      refusals -= 1;
+      throw Object.assign(new Error('Internal failure'), { name: 'InternalException' });
+    }
+    return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map(() => ({ EventId: 'e' })) };
+  });
+}
+
 /** Every AmiPurged part once, whatever was published twice by a retried batch. */
 function partsOfRun() {
   const byPart = new Map(purgedParts(eventBridgeMock).map((part) => [part.data.part, part]));
@@ -136,14 +148,7 @@ describe('what no event, retry or large run can do', () => {
     // Prepare: the audit's case. One name, 2,000 expired images, the default cap of 50; the
     // first attempt to publish the report fails after the deletions were made.
     const expired = seedExpired(2_000, 1);
-    let refusals = 1;
-    eventBridgeMock.on(PutEventsCommand).callsFake((input) => {
-      if (refusals > 0) {
-        refusals -= 1;
-        throw Object.assign(new Error('Internal failure'), { name: 'InternalException' });
-      }
-      return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map(() => ({ EventId: 'e' })) };
-    });
+    refuseFirstPublish();
     const { run, failedAttempts } = janitor(ec2, eventBridge, time);
 
     // Act
@@ -218,14 +223,7 @@ describe('what no event, retry or large run can do', () => {
     // Prepare: EC2 refuses one image; the batch's report fails to publish once, so it runs again.
     const [refused, other] = seedExpired(2, 1);
     account.failures.set(refused?.ImageId ?? '', 'InvalidAMIID.Unavailable');
-    let refusals = 1;
-    eventBridgeMock.on(PutEventsCommand).callsFake((input) => {
-      if (refusals > 0) {
-        refusals -= 1;
-        throw Object.assign(new Error('Internal failure'), { name: 'InternalException' });
-      }
-      return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map(() => ({ EventId: 'e' })) };
-    });
+    refuseFirstPublish();
     const { run, failedAttempts } = janitor(ec2, eventBridge, time);
 
     // Act
