@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { startLocalDynamoDb } from '../../infra/local/dynamodb/local-dynamodb';
 import { createEc2Service } from '../../infra/local/ec2';
 import { startLocalEndpoint } from '../../infra/local/endpoint';
+import { JOURNAL_KEYS } from '../../services/janitor/deletion-journal';
 import { type Benchmark, budget } from '../benchmark';
 import { runNode } from '../child-process';
 import { buildChildScript } from '../child-script';
@@ -33,8 +34,8 @@ const RUN_TIMEOUT_MS = 10 * 60_000;
 const JOURNAL_TABLE = {
   logicalId: 'Journal',
   name: 'purge-journal',
-  partitionKey: { name: 'runId', type: 'S' },
-  sortKey: { name: 'entry', type: 'S' },
+  partitionKey: { name: JOURNAL_KEYS.partition, type: 'S' },
+  sortKey: { name: JOURNAL_KEYS.sort, type: 'S' },
   globalSecondaryIndexes: [],
 } as const;
 

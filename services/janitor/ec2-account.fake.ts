@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { TAG } from '../shared/tags';
+import type { DeployImage } from './deploy-image';
 
 export const SELF = '111122223333';
 export const NOW = new Date('2025-06-20T03:00:00.000Z');
@@ -50,6 +51,25 @@ export interface ImageSpec {
   readonly name?: string;
   /** Tagged as AWS Backup tags the images it creates (`aws:backup:source-resource`). */
   readonly awsBackup?: boolean;
+}
+
+/** A Deploy AMI as the janitor reduces it (`DeployImage`), for tests of the rules alone. */
+export function deployImageFacts(
+  overrides: Partial<DeployImage> & { ageDays: number },
+): DeployImage {
+  const { ageDays, ...rest } = overrides;
+  return {
+    imageId: nextId('ami'),
+    imageName: undefined,
+    instanceName: 'service-api',
+    createdAt: new Date(NOW.getTime() - ageDays * DAY_MS).toISOString(),
+    state: 'available',
+    deregistrationProtected: false,
+    retainTagged: false,
+    awsBackupManaged: false,
+    snapshotIds: [],
+    ...rest,
+  };
 }
 
 /** A Deploy AMI as DescribeImages returns it. */

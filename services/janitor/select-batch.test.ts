@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CandidateKey } from './cursor';
 import type { DeployImage } from './deploy-image';
-import { deployImage, FakeEc2Account, NOW } from './ec2-account.fake';
+import { deployImage, deployImageFacts, FakeEc2Account, NOW } from './ec2-account.fake';
 import { listDeployImagePages } from './list-deploy-images';
 import { type BatchSettings, selectBatch } from './select-batch';
 import type { Candidate } from './select-expired-images';
@@ -12,30 +12,13 @@ const ec2Mock = mockClient(EC2Client);
 const ec2 = new EC2Client({ region: 'ap-northeast-2' });
 const settings = { now: NOW, retentionDays: 14, keepLatest: 1 };
 let account: FakeEc2Account;
-let sequence = 0;
-
 beforeEach(() => {
   ec2Mock.reset();
   account = new FakeEc2Account();
   account.install(ec2Mock);
 });
 
-function image(overrides: Partial<DeployImage> & { ageDays: number }): DeployImage {
-  sequence += 1;
-  const { ageDays, ...rest } = overrides;
-  return {
-    imageId: `ami-${sequence.toString(16).padStart(17, '0')}`,
-    imageName: undefined,
-    instanceName: 'service-api',
-    createdAt: new Date(NOW.getTime() - ageDays * 86_400_000).toISOString(),
-    state: 'available',
-    deregistrationProtected: false,
-    retainTagged: false,
-    awsBackupManaged: false,
-    snapshotIds: [],
-    ...rest,
-  };
-}
+const image = deployImageFacts;
 
 /** The images as pages of `size`, in the given order, as DescribeImages would hand them out. */
 async function* pagesOf(images: readonly DeployImage[], size: number) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeployImage } from './deploy-image';
+import { deployImageFacts, NOW } from './ec2-account.fake';
 import { selectBatch } from './select-batch';
 import type { SelectionSettings } from './select-expired-images';
 
@@ -11,26 +12,8 @@ async function selectExpiredImages(images: readonly DeployImage[], settings: Sel
   return (await selectBatch(onePage(), { ...settings, batchSize: 10_000 })).candidates;
 }
 
-const NOW = new Date('2025-06-20T03:00:00.000Z');
 const settings = { now: NOW, retentionDays: 14, keepLatest: 1 };
-let sequence = 0;
-
-function image(overrides: Partial<DeployImage> & { ageDays: number }): DeployImage {
-  sequence += 1;
-  const { ageDays, ...rest } = overrides;
-  return {
-    imageId: `ami-${sequence.toString(16).padStart(17, '0')}`,
-    imageName: undefined,
-    instanceName: 'service-api',
-    createdAt: new Date(NOW.getTime() - ageDays * 86_400_000).toISOString(),
-    state: 'available',
-    deregistrationProtected: false,
-    retainTagged: false,
-    awsBackupManaged: false,
-    snapshotIds: [],
-    ...rest,
-  };
-}
+const image = deployImageFacts;
 
 describe('selectExpiredImages', () => {
   it('should leave an image of 13.9 days alone and select one of 14.1 days', async () => {

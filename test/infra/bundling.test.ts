@@ -17,6 +17,7 @@ import { createStepFunctions, type StepFunctions } from '../../infra/local/sfn/s
 import { parseSettings } from '../../infra/settings';
 import { AmiLifecycleStack } from '../../infra/stack';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
+import { JOURNAL_KEYS } from '../../services/janitor/deletion-journal';
 import { propertyOf, resourcesWithMetadata, templateJson } from './template';
 
 const ACCOUNT = '123456789012';
@@ -64,8 +65,8 @@ describe('function bundles', () => {
         {
           logicalId: 'Journal',
           name: JOURNAL,
-          partitionKey: { name: 'runId', type: 'S' },
-          sortKey: { name: 'entry', type: 'S' },
+          partitionKey: { name: JOURNAL_KEYS.partition, type: 'S' },
+          sortKey: { name: JOURNAL_KEYS.sort, type: 'S' },
           globalSecondaryIndexes: [],
         },
       ],
