@@ -8,6 +8,7 @@ import { AmiEventBus } from './constructs/event-bus';
 import { Janitor } from './constructs/janitor';
 import { Monitoring } from './constructs/monitoring';
 import { Notifier } from './constructs/notifier';
+import { RequestLedger } from './constructs/request-ledger';
 import { EventSchemaRegistry } from './constructs/schema-registry';
 import { UnroutableEvents } from './constructs/unroutable-events';
 import { Watcher } from './constructs/watcher';
@@ -36,8 +37,10 @@ export class AmiLifecycleStack extends Stack {
     const { bus } = eventBus;
     new EventSchemaRegistry(this, 'Schemas', { registryName: `${this.stackName}-events` });
 
+    const ledger = new RequestLedger(this, 'Requests');
     const watcher = new Watcher(this, 'Watcher', {
       bus,
+      ledger,
       pollInterval: Duration.seconds(settings.pollIntervalSeconds),
       waitDeadline: Duration.minutes(settings.waitDeadlineMinutes),
       maxConcurrency: settings.watcherConcurrency,
@@ -54,6 +57,7 @@ export class AmiLifecycleStack extends Stack {
     const creator = new Creator(this, 'Creator', {
       bus,
       watcher: watcher.stateMachine,
+      ledger,
       timeZone: settings.timeZone,
       noReboot: settings.noReboot,
       allowReboot: settings.allowReboot,

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { SUBSCRIPTIONS } from '../../events/catalog';
 import { acknowledgeWildcardResources } from '../nag';
 import { ec2ResourceArns } from './ec2-arns';
+import type { RequestLedger } from './request-ledger';
 import { ServiceFunction } from './service-function';
 import { Subscriptions } from './subscriptions';
 import { executionArns, Watcher } from './watcher';
@@ -14,6 +15,7 @@ import { executionArns, Watcher } from './watcher';
 export interface CreatorProps {
   readonly bus: events.IEventBus;
   readonly watcher: sfn.IStateMachine;
+  readonly ledger: RequestLedger;
   readonly timeZone: string;
   readonly noReboot: boolean;
   /** Whether a request may ask for a reboot that `noReboot` does not make. */
@@ -44,6 +46,7 @@ export class Creator extends Construct {
       description: 'ami-lifecycle: AmiRequested → CreateImage → AmiCreated/AmiFailed → watcher',
       environment: {
         EVENT_BUS_NAME: props.bus.eventBusName,
+        LEDGER_TABLE_NAME: props.ledger.table.tableName,
         STATE_MACHINE_ARN: props.watcher.stateMachineArn,
         TIME_ZONE: props.timeZone,
         NO_REBOOT: String(props.noReboot),
@@ -57,6 +60,7 @@ export class Creator extends Construct {
       invokedAsynchronously: true,
     });
     const role = this.function.role;
+    props.ledger.grantRecord(role);
 
     this.function.grantEc2Describe(['DescribeInstances', 'DescribeImages']);
     // CreateImage authorizes the source instance and the new image and snapshots separately. The

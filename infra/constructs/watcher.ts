@@ -17,10 +17,13 @@ import {
 } from '../watcher/definition';
 import { buildWakeDefinition, WAKE_STATES } from '../watcher/wake-definition';
 import { DeadLetterQueue } from './dead-letter-queue';
+import type { RequestLedger } from './request-ledger';
 import { toRulePattern } from './subscriptions';
 
 export interface WatcherProps {
   readonly bus: events.IEventBus;
+  /** Each AMI's terminal state is written there before its event is published. */
+  readonly ledger: RequestLedger;
   readonly pollInterval: Duration;
   readonly waitDeadline: Duration;
   readonly maxConcurrency: number;
@@ -68,6 +71,7 @@ export class Watcher extends Construct {
     const { definition } = buildWatcherDefinition(this, {
       ...props,
       waitingChecks: this.waitingChecks,
+      ledger: props.ledger.table,
     });
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
@@ -92,6 +96,15 @@ export class Watcher extends Construct {
       [TEMPLATE_METADATA.taskStates]: {
         'dynamodb:putItem.waitForTaskToken': [WATCHER_STATES.wait],
         'dynamodb:deleteItem': [WATCHER_STATES.forget],
+        'dynamodb:updateItem': [
+          WATCHER_STATES.recordAvailable,
+          WATCHER_STATES.recordImageFailed,
+          WATCHER_STATES.recordImageFailedWithoutReason,
+          WATCHER_STATES.recordImageMissing,
+          WATCHER_STATES.recordTimedOut,
+          WATCHER_STATES.recordWatcherError,
+          WATCHER_STATES.recordPublished,
+        ],
         'ec2:describeImages': [WATCHER_STATES.describe],
         'events:putEvents': [
           WATCHER_STATES.publishAvailable,

@@ -104,6 +104,7 @@ const TASKS = {
   putItemAndWait: 'arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken',
   deleteItem: 'arn:aws:states:::aws-sdk:dynamodb:deleteItem',
   getItem: 'arn:aws:states:::dynamodb:getItem',
+  updateItem: 'arn:aws:states:::dynamodb:updateItem',
   sendTaskSuccess: 'arn:aws:states:::aws-sdk:sfn:sendTaskSuccess',
 } as const;
 
@@ -262,6 +263,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       [TASKS.putItemAndWait]: dynamoDbTaskHandler(dynamodb.client, TASKS.putItemAndWait),
       [TASKS.deleteItem]: dynamoDbTaskHandler(dynamodb.client, TASKS.deleteItem),
       [TASKS.getItem]: dynamoDbTaskHandler(dynamodb.client, TASKS.getItem),
+      [TASKS.updateItem]: dynamoDbTaskHandler(dynamodb.client, TASKS.updateItem),
       [TASKS.sendTaskSuccess]: (input) => sendTaskSuccessTask(stepFunctions, input),
       [TASKS.describeImages]: (input) => {
         watcherEc2 ??= new EC2Client({

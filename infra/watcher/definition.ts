@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { AmiAvailableV1 } from '../../events/ami-available.v1';
 import { AmiFailedV1, type AmiFailureReason } from '../../events/ami-failed.v1';
 import { SOURCES } from '../../events/contract';
+import { LEDGER_ATTRIBUTES as LEDGER } from '../../services/shared/request-ledger-record';
 
 /**
  * State names are part of the interface: the local cloud overrides Wait durations and Task
@@ -25,6 +26,14 @@ export const WATCHER_STATES = {
   publishImageMissing: 'PublishImageMissing',
   publishTimedOut: 'PublishTimedOut',
   publishWatcherError: 'PublishWatcherError',
+  recordAvailable: 'RecordAmiAvailable',
+  recordImageFailed: 'RecordImageFailed',
+  recordImageFailedWithoutReason: 'RecordImageFailedWithoutReason',
+  recordImageMissing: 'RecordImageMissing',
+  recordTimedOut: 'RecordTimedOut',
+  recordWatcherError: 'RecordWatcherError',
+  recordPublished: 'RecordPublished',
+  alreadyEnded: 'AlreadyEnded',
   forget: 'ForgetImage',
   done: 'Done',
 } as const;
@@ -49,6 +58,8 @@ export interface WatcherDefinitionProps {
   readonly bus: events.IEventBus;
   /** Where each waiting check leaves its task token, so EC2's state-change event can end the wait. */
   readonly waitingChecks: dynamodb.ITable;
+  /** The request ledger: each AMI's terminal state is written there before it is announced. */
+  readonly ledger: dynamodb.ITable;
   readonly pollInterval: Duration;
   /** AMIs of one request checked at once. */
   readonly maxConcurrency: number;
@@ -88,6 +99,12 @@ const NOW = sfn.JsonPath.stringAt('$$.State.EnteredTime');
  * compares the two and no state counts checks. (A counter would need a state of its own: workflow
  * variables, `Assign`, could keep it inside the Task, but aws-local-stepfunctions, which runs this
  * same definition in the local cloud, implements neither variables nor JSONata.)
+ *
+ * Every outcome goes through the request ledger first: a conditional UpdateItem writes the name's
+ * terminal state (unpublished), the event is published, and RecordPublished marks it. A name whose
+ * terminal event is already out (the creator ended it, or a redelivery's watch did) fails that
+ * condition and ends in AlreadyEnded without a second event. A recorded outcome that could not be
+ * published may still be replaced by the watcher-error one, which is then the only event sent.
  *
  * Each AMI runs as a child execution of a distributed Map, so a slow AMI's polling (about 12
  * history events per check) never brings its siblings near Step Functions' 25,000-event history
@@ -179,13 +196,7 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
     resultPath: sfn.JsonPath.DISCARD,
   });
 
-  const publish = (id: string, entry: tasks.EventBridgePutEventsEntry) => {
-    const task = new tasks.EventBridgePutEvents(scope, id, {
-      entries: [entry],
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    // EventBridge.FailedEntry and service errors are retried; an outcome that still cannot be
-    // published goes to the watcher-error path (added below), never dropped quietly.
+  const retryBriefly = (task: sfn.TaskStateBase) =>
     task.addRetry({
       errors: [sfn.Errors.ALL],
       interval: Duration.seconds(1),
@@ -194,9 +205,37 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
       maxDelay: Duration.seconds(30),
       jitterStrategy: sfn.JitterType.FULL,
     });
-    task.next(forget);
-    return task;
+
+  // The ledger's item of this AMI's name. A terminal state is written (unpublished) before the
+  // event goes out; a name whose terminal event is already out is never written again, and its
+  // AMI ends here without a second event (AlreadyEnded). The TTL stays as the creator set it:
+  // JSONPath has no epoch seconds to compute a new one from.
+  const ledgerKey = {
+    [LEDGER.requestId]: tasks.DynamoAttributeValue.fromString(
+      sfn.JsonPath.stringAt(`${IMAGE}.requestId`),
+    ),
+    [LEDGER.instanceName]: tasks.DynamoAttributeValue.fromString(
+      sfn.JsonPath.stringAt(`${IMAGE}.instanceName`),
+    ),
   };
+  const recordPublished = new tasks.DynamoUpdateItem(scope, WATCHER_STATES.recordPublished, {
+    comment: 'The terminal event is out: the name has ended for good',
+    table: props.ledger,
+    key: ledgerKey,
+    updateExpression: 'SET #published = :true',
+    conditionExpression: 'attribute_exists(#published)',
+    expressionAttributeNames: { '#published': LEDGER.published },
+    expressionAttributeValues: { ':true': tasks.DynamoAttributeValue.fromBoolean(true) },
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  retryBriefly(recordPublished);
+  // The event is out whatever happens here: a record left unpublished only lets this AMI's own
+  // (finished) watch decide again, and never reaches the watcher-error path.
+  recordPublished.addCatch(forget, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+  recordPublished.next(forget);
+  const alreadyEnded = new sfn.Pass(scope, WATCHER_STATES.alreadyEnded, {
+    comment: "The ledger shows the name's terminal event already published: announce nothing",
+  }).next(forget);
 
   const imageFields = {
     requestId: sfn.JsonPath.stringAt(`${IMAGE}.requestId`),
@@ -211,6 +250,66 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
     occurredAt: NOW,
   };
 
+  /**
+   * Record → publish → mark published, for one outcome. Answers the record task (where the
+   * outcome starts) and the publish task (whose errors the caller may catch).
+   */
+  const announce = (
+    ids: { record: string; publish: string },
+    ledgerValues: Record<string, string>,
+    entry: tasks.EventBridgePutEventsEntry,
+  ) => {
+    const values: Record<string, string> = {
+      [LEDGER.instanceId]: imageFields.instanceId,
+      [LEDGER.imageId]: imageFields.imageId,
+      [LEDGER.imageName]: imageFields.imageName,
+      [LEDGER.updatedAt]: NOW,
+      ...ledgerValues,
+    };
+    const names = Object.keys(values);
+    const record = new tasks.DynamoUpdateItem(scope, ids.record, {
+      table: props.ledger,
+      key: ledgerKey,
+      updateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}, #published = :false, #requestedAt = if_not_exists(#requestedAt, :${LEDGER.updatedAt})`,
+      conditionExpression: 'attribute_not_exists(#published) OR #published = :false',
+      expressionAttributeNames: Object.fromEntries(
+        [...names, LEDGER.published, LEDGER.requestedAt].map((name) => [`#${name}`, name]),
+      ),
+      expressionAttributeValues: {
+        ...Object.fromEntries(
+          names.map((name) => [
+            `:${name}`,
+            tasks.DynamoAttributeValue.fromString(values[name] ?? ''),
+          ]),
+        ),
+        ':false': tasks.DynamoAttributeValue.fromBoolean(false),
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    retryBriefly(record);
+    record.addCatch(alreadyEnded, {
+      errors: ['DynamoDB.ConditionalCheckFailedException'],
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    const publish = new tasks.EventBridgePutEvents(scope, ids.publish, {
+      entries: [entry],
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    // EventBridge.FailedEntry and service errors are retried; an outcome that still cannot be
+    // published goes to the watcher-error path (added below), never dropped quietly.
+    retryBriefly(publish);
+    record.next(publish);
+    publish.next(recordPublished);
+    return { record, publish };
+  };
+
+  const failedLedgerValues = (reason: AmiFailureReason, message: string, imageState?: string) => ({
+    [LEDGER.state]: 'failed',
+    [LEDGER.reason]: reason,
+    [LEDGER.message]: message,
+    [LEDGER.failedAt]: NOW,
+    ...(imageState !== undefined && { [LEDGER.imageState]: imageState }),
+  });
   const failedDetail = (reason: AmiFailureReason, message: string, imageState?: string) =>
     sfn.TaskInput.fromObject({
       metadata: { ...metadata, schemaVersion: AmiFailedV1.version },
@@ -222,60 +321,61 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
         failedAt: NOW,
       },
     });
-
-  // The last resort of a child: whatever error escaped its states ends the AMI here. It has its
-  // own retries and no Catch: if it fails too, the child fails, its siblings go on (the Map
-  // tolerates failed children) and the WatcherFailed alarm counts it.
-  const publishWatcherError = publish(WATCHER_STATES.publishWatcherError, {
-    eventBus: props.bus,
-    source: SOURCES.watcher,
-    detailType: AmiFailedV1.detailType,
-    detail: failedDetail(
-      'watcher-error',
-      sfn.JsonPath.format(
-        'The watcher could not finish watching the AMI: {}: {}',
-        sfn.JsonPath.stringAt(`${WATCHER_ERROR}.Error`),
-        sfn.JsonPath.stringAt(`${WATCHER_ERROR}.Cause`),
-      ),
-    ),
-  });
-  /** Tasks whose errors nothing else handles end the AMI with `watcher-error`. */
-  const onWatcherError = (task: sfn.TaskStateBase) =>
-    task.addCatch(publishWatcherError, {
-      errors: [sfn.Errors.ALL],
-      resultPath: WATCHER_ERROR,
-    });
-
-  const publishAvailable = publish(WATCHER_STATES.publishAvailable, {
-    eventBus: props.bus,
-    source: SOURCES.watcher,
-    detailType: AmiAvailableV1.detailType,
-    detail: sfn.TaskInput.fromObject({
-      metadata: { ...metadata, schemaVersion: AmiAvailableV1.version },
-      data: {
-        ...imageFields,
-        snapshotIds: sfn.JsonPath.listAt(`${LAST_IMAGE}.BlockDeviceMappings[*].Ebs.SnapshotId`),
-        availableAt: NOW,
-      },
-    }),
-  });
-
-  const publishFailed = (
-    id: string,
+  const announceFailed = (
+    ids: { record: string; publish: string },
     reason: AmiFailureReason,
     message: string,
     imageState: string | undefined,
   ) =>
-    publish(id, {
+    announce(ids, failedLedgerValues(reason, message, imageState), {
       eventBus: props.bus,
       source: SOURCES.watcher,
       detailType: AmiFailedV1.detailType,
       detail: failedDetail(reason, message, imageState),
     });
 
+  // The last resort of a child: whatever error escaped its states ends the AMI here. It has its
+  // own retries and no other Catch: if it fails too, the child fails, its siblings go on (the Map
+  // tolerates failed children) and the WatcherFailed alarm counts it. Its record may replace a
+  // terminal state that was recorded but never published.
+  const watcherError = announceFailed(
+    { record: WATCHER_STATES.recordWatcherError, publish: WATCHER_STATES.publishWatcherError },
+    'watcher-error',
+    sfn.JsonPath.format(
+      'The watcher could not finish watching the AMI: {}: {}',
+      sfn.JsonPath.stringAt(`${WATCHER_ERROR}.Error`),
+      sfn.JsonPath.stringAt(`${WATCHER_ERROR}.Cause`),
+    ),
+    undefined,
+  );
+  /** Tasks whose errors nothing else handles end the AMI with `watcher-error`. */
+  const onWatcherError = (task: sfn.TaskStateBase) =>
+    task.addCatch(watcherError.record, {
+      errors: [sfn.Errors.ALL],
+      resultPath: WATCHER_ERROR,
+    });
+
+  const available = announce(
+    { record: WATCHER_STATES.recordAvailable, publish: WATCHER_STATES.publishAvailable },
+    { [LEDGER.state]: 'available', [LEDGER.availableAt]: NOW },
+    {
+      eventBus: props.bus,
+      source: SOURCES.watcher,
+      detailType: AmiAvailableV1.detailType,
+      detail: sfn.TaskInput.fromObject({
+        metadata: { ...metadata, schemaVersion: AmiAvailableV1.version },
+        data: {
+          ...imageFields,
+          snapshotIds: sfn.JsonPath.listAt(`${LAST_IMAGE}.BlockDeviceMappings[*].Ebs.SnapshotId`),
+          availableAt: NOW,
+        },
+      }),
+    },
+  );
+
   const lastState = sfn.JsonPath.stringAt(`${LAST_IMAGE}.State`);
-  const publishImageFailed = publishFailed(
-    WATCHER_STATES.publishImageFailed,
+  const imageFailed = announceFailed(
+    { record: WATCHER_STATES.recordImageFailed, publish: WATCHER_STATES.publishImageFailed },
     'image-failed',
     sfn.JsonPath.format(
       '{}: {}',
@@ -284,20 +384,23 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
     ),
     lastState,
   );
-  const publishImageFailedWithoutReason = publishFailed(
-    WATCHER_STATES.publishImageFailedWithoutReason,
+  const imageFailedWithoutReason = announceFailed(
+    {
+      record: WATCHER_STATES.recordImageFailedWithoutReason,
+      publish: WATCHER_STATES.publishImageFailedWithoutReason,
+    },
     'image-failed',
     sfn.JsonPath.format('The AMI entered the {} state.', lastState),
     lastState,
   );
-  const publishImageMissing = publishFailed(
-    WATCHER_STATES.publishImageMissing,
+  const imageMissing = announceFailed(
+    { record: WATCHER_STATES.recordImageMissing, publish: WATCHER_STATES.publishImageMissing },
     'image-missing',
     'The AMI no longer exists (deregistered or disabled while it was pending).',
     undefined,
   );
-  const publishTimedOut = publishFailed(
-    WATCHER_STATES.publishTimedOut,
+  const timedOut = announceFailed(
+    { record: WATCHER_STATES.recordTimedOut, publish: WATCHER_STATES.publishTimedOut },
     'timed-out',
     sfn.JsonPath.format(
       'The AMI was not available by its deadline, {}.',
@@ -331,20 +434,20 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
   // answer, which can only be pending or the initial `unknown`, so it reaches the deadline rule
   // like a pending AMI does.
   const imageState = new sfn.Choice(scope, WATCHER_STATES.imageState)
-    .when(sfn.Condition.numberEquals('$.describe.count', 0), publishImageMissing)
-    .when(sfn.Condition.stringEquals(`${LAST_IMAGE}.State`, 'available'), publishAvailable)
+    .when(sfn.Condition.numberEquals('$.describe.count', 0), imageMissing.record)
+    .when(sfn.Condition.stringEquals(`${LAST_IMAGE}.State`, 'available'), available.record)
     .when(
       sfn.Condition.and(
         failedState,
         sfn.Condition.isPresent(`${LAST_IMAGE}.StateReason.Code`),
         sfn.Condition.isPresent(`${LAST_IMAGE}.StateReason.Message`),
       ),
-      publishImageFailed,
+      imageFailed.record,
     )
-    .when(failedState, publishImageFailedWithoutReason)
+    .when(failedState, imageFailedWithoutReason.record)
     .when(
       sfn.Condition.timestampGreaterThanEqualsJsonPath(CHECKED_AT, `${IMAGE}.deadlineAt`),
-      publishTimedOut,
+      timedOut.record,
     )
     .otherwise(wait);
 
@@ -376,14 +479,15 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
     errors: [sfn.Errors.ALL],
     resultPath: sfn.JsonPath.DISCARD,
   });
-  for (const task of [
-    publishAvailable,
-    publishImageFailed,
-    publishImageFailedWithoutReason,
-    publishImageMissing,
-    publishTimedOut,
+  for (const outcome of [
+    available,
+    imageFailed,
+    imageFailedWithoutReason,
+    imageMissing,
+    timedOut,
   ]) {
-    onWatcherError(task);
+    onWatcherError(outcome.record);
+    onWatcherError(outcome.publish);
   }
   map.itemProcessor(wait.next(describe).next(imageState));
 

@@ -3,12 +3,17 @@ import { ConfigurationError } from '../shared/config';
 import { loadCreatorConfig } from './config';
 import { STATE_MACHINE_ARN } from './fake-cloud.test-double';
 
-const valid = { EVENT_BUS_NAME: 'ami-lifecycle', STATE_MACHINE_ARN };
+const valid = {
+  EVENT_BUS_NAME: 'ami-lifecycle',
+  LEDGER_TABLE_NAME: 'ami-lifecycle-requests',
+  STATE_MACHINE_ARN,
+};
 
 describe('loadCreatorConfig', () => {
   it('should apply the documented defaults', () => {
     expect(loadCreatorConfig(valid)).toEqual({
       eventBusName: 'ami-lifecycle',
+      ledgerTableName: 'ami-lifecycle-requests',
       stateMachineArn: STATE_MACHINE_ARN,
       timeZone: 'UTC',
       noReboot: true,

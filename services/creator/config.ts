@@ -7,6 +7,8 @@ const STATE_MACHINE_ARN = /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[A
 
 export const creatorConfigSchema = z.object({
   EVENT_BUS_NAME: env.required(),
+  /** The request ledger's DynamoDB table. */
+  LEDGER_TABLE_NAME: env.required(),
   STATE_MACHINE_ARN: env
     .required()
     .check(z.regex(STATE_MACHINE_ARN, { error: 'must be a Step Functions state machine ARN' })),
@@ -29,6 +31,7 @@ export const creatorConfigSchema = z.object({
 
 export interface CreatorConfig {
   readonly eventBusName: string;
+  readonly ledgerTableName: string;
   readonly stateMachineArn: string;
   readonly timeZone: string;
   readonly noReboot: boolean;
@@ -44,6 +47,7 @@ export function loadCreatorConfig(
   const parsed = parseConfig('creator', creatorConfigSchema, environment);
   return {
     eventBusName: parsed.EVENT_BUS_NAME,
+    ledgerTableName: parsed.LEDGER_TABLE_NAME,
     stateMachineArn: parsed.STATE_MACHINE_ARN,
     timeZone: parsed.TIME_ZONE,
     noReboot: parsed.NO_REBOOT,

@@ -9,6 +9,8 @@ import { SOURCES } from '../../events/contract';
 import { type OutgoingEvent, type PublishOptions, publishEvents } from '../../events/publish';
 import type { Clock } from '../shared/clock';
 import { type Logger, METRIC, type Metrics, MetricUnit } from '../shared/observability';
+import type { RequestLedger, RequestOrigin } from '../shared/request-ledger';
+import { hasEnded, type LedgerRecord } from '../shared/request-ledger-record';
 import type { CreatorConfig } from './config';
 import { createDeployImage, type DeployImageOutcome } from './create-deploy-image';
 import { startWatcher } from './start-watcher';
@@ -19,6 +21,7 @@ export interface CreatorDependencies {
   readonly ec2: EC2Client;
   readonly sfn: SFNClient;
   readonly eventBridge: EventBridgeClient;
+  readonly ledger: RequestLedger;
   readonly clock: Clock;
   readonly config: CreatorConfig;
   readonly logger: Logger;
@@ -36,8 +39,18 @@ export interface CreateDeployImagesResult {
     joinedRequestId?: string;
   }[];
   readonly failed: readonly { instanceName: string; reason: string }[];
+  /** Names whose terminal event an earlier delivery published: nothing is done for them. */
+  readonly ended: readonly string[];
   readonly executionArns: readonly string[];
 }
+
+/** A name the ledger shows as ended: its terminal event is out, so it is left alone. */
+interface EndedName {
+  readonly kind: 'ended';
+  readonly instanceName: string;
+}
+
+type NameOutcome = DeployImageOutcome | EndedName;
 
 /** Some names could not be settled in this delivery; the platform's retry settles them. */
 export class DeployImagesIncompleteError extends Error {
@@ -67,7 +80,7 @@ export async function createDeployImages(
   request: AmiRequestedV1Detail,
   deps: CreatorDependencies,
 ): Promise<CreateDeployImagesResult> {
-  const { ec2, sfn, eventBridge, clock, config, logger, metrics } = deps;
+  const { sfn, eventBridge, clock, config, logger, metrics } = deps;
   const { requestId } = request.metadata;
   const { instanceNames, options } = request.data;
   // NO_REBOOT defaults to true: EC2's own default reboots the instance, and the seed system
@@ -78,22 +91,20 @@ export async function createDeployImages(
   // Any permitted publisher may put AmiRequested on the bus; a reboot of production is the
   // operator's decision. Asking for what NO_REBOOT=false does anyway needs no permission.
   const rebootRefused = !noReboot && config.noReboot && !config.allowReboot;
+  const origin: RequestOrigin = {
+    requestedAt: request.metadata.occurredAt ?? clock().toISOString(),
+    ...(request.data.requestedBy === undefined ? {} : { requestedBy: request.data.requestedBy }),
+    ...(request.data.requestLabel === undefined ? {} : { requestLabel: request.data.requestLabel }),
+  };
 
   const limit = pLimit(config.createConcurrency);
-  const outcomes: DeployImageOutcome[] = rebootRefused
-    ? instanceNames.map(rebootNotAllowed)
-    : await Promise.all(
-        instanceNames.map((instanceName) =>
-          limit(() =>
-            createDeployImage(ec2, clock, {
-              requestId,
-              instanceName,
-              noReboot,
-              timeZone: config.timeZone,
-            }),
-          ),
-        ),
-      );
+  const outcomes: NameOutcome[] = await Promise.all(
+    instanceNames.map((instanceName) =>
+      limit(() =>
+        decideName({ requestId, instanceName }, { origin, noReboot, rebootRefused }, deps),
+      ),
+    ),
+  );
 
   const images = outcomes.flatMap((outcome) => (outcome.kind === 'created' ? [outcome] : []));
   for (const outcome of outcomes) logOutcome(logger, outcome);
@@ -116,17 +127,28 @@ export async function createDeployImages(
   if (executionArns.length > 0) logger.info('watcher started', { executionArns });
 
   const deferred = outcomes.flatMap((outcome) => (outcome.kind === 'deferred' ? [outcome] : []));
+  // A failed name ends only through the ledger: its failure is written first, and a name whose
+  // terminal event an earlier delivery published is not announced again.
+  const failures = outcomes.flatMap((outcome) => (outcome.kind === 'failed' ? [outcome] : []));
+  const settled =
+    deferred.length > 0
+      ? []
+      : await settleFailures(deps.ledger, requestId, origin, failures, config.createConcurrency);
   // An image an execution already watched was handed over by an earlier delivery, which went on
   // to announce it (unless publishing itself failed then).
-  const toAnnounce = outcomes.filter(
-    (outcome) =>
-      (outcome.kind === 'created' && startedImageIds.has(outcome.image.imageId)) ||
-      (outcome.kind === 'failed' && deferred.length === 0),
-  );
+  const toAnnounce: DeployImageOutcome[] = [
+    ...images.filter((outcome) => startedImageIds.has(outcome.image.imageId)),
+    ...settled,
+  ];
   const occurredAt = clock().toISOString();
   const metadata = { schemaVersion: 1 as const, requestId, occurredAt };
   const events = outcomeEvents(toAnnounce, metadata, noReboot);
   await publishEvents(eventBridge, config.eventBusName, events, deps.publishOptions);
+  await Promise.all(
+    settled.map((outcome) =>
+      deps.ledger.markPublished({ requestId, instanceName: outcome.instanceName }),
+    ),
+  );
 
   if (deferred.length > 0) {
     throw new DeployImagesIncompleteError(
@@ -144,13 +166,97 @@ export async function createDeployImages(
       reused,
       ...(joinedRequestId === undefined ? {} : { joinedRequestId }),
     })),
-    failed: outcomes.flatMap((outcome) =>
-      outcome.kind === 'failed'
-        ? [{ instanceName: outcome.instanceName, reason: outcome.reason }]
-        : [],
-    ),
+    failed: failures.map((outcome) => ({
+      instanceName: outcome.instanceName,
+      reason: outcome.reason,
+    })),
+    ended: outcomes.flatMap((outcome) => (outcome.kind === 'ended' ? [outcome.instanceName] : [])),
     executionArns,
   };
+}
+
+/**
+ * One name of the request, the ledger first: a name that has ended is left alone, a name that has
+ * an image goes on with it (whatever minute it is now), and any other name is recorded as
+ * `creating` before EC2 is asked, then `pending` with the image EC2 made. The tag lookup in
+ * `createDeployImage` remains the fallback for an image made before its record was written.
+ */
+async function decideName(
+  key: { requestId: string; instanceName: string },
+  request: { origin: RequestOrigin; noReboot: boolean; rebootRefused: boolean },
+  deps: CreatorDependencies,
+): Promise<NameOutcome> {
+  const { ledger } = deps;
+  const known = fromRecord(await ledger.read(key), deps.clock);
+  if (known) return known;
+  if (request.rebootRefused) return rebootNotAllowed(key.instanceName);
+  if (!(await ledger.markCreating(key, request.origin))) {
+    // Another delivery moved the name on between the read and the write.
+    return (
+      fromRecord(await ledger.read(key), deps.clock) ?? {
+        kind: 'deferred',
+        instanceName: key.instanceName,
+        message: 'the request ledger changed while the name was being decided',
+      }
+    );
+  }
+  const outcome = await createDeployImage(deps.ec2, deps.clock, {
+    requestId: key.requestId,
+    instanceName: key.instanceName,
+    noReboot: request.noReboot,
+    timeZone: deps.config.timeZone,
+  });
+  if (outcome.kind !== 'created') return outcome;
+  const recorded = await ledger.markPending(key, request.origin, {
+    instanceId: outcome.image.instanceId,
+    imageId: outcome.image.imageId,
+    imageName: outcome.image.imageName,
+  });
+  return recorded ? outcome : { kind: 'ended', instanceName: key.instanceName };
+}
+
+/** What the ledger already settles: an ended name, or a name whose image is known. */
+function fromRecord(record: LedgerRecord | undefined, clock: Clock): NameOutcome | undefined {
+  if (record === undefined) return undefined;
+  if (hasEnded(record)) return { kind: 'ended', instanceName: record.instanceName };
+  const { instanceId, imageId, imageName } = record;
+  if (instanceId === undefined || imageId === undefined || imageName === undefined)
+    return undefined;
+  if (record.state === 'failed') return undefined;
+  return {
+    kind: 'created',
+    image: {
+      requestId: record.requestId,
+      instanceName: record.instanceName,
+      instanceId,
+      imageId,
+      imageName,
+    },
+    createdAt: clock(),
+    reused: true,
+  };
+}
+
+/** Writes each failure as the name's terminal state; answers the ones this delivery may announce. */
+async function settleFailures(
+  ledger: RequestLedger,
+  requestId: string,
+  origin: RequestOrigin,
+  failures: readonly Extract<DeployImageOutcome, { kind: 'failed' }>[],
+  concurrency: number,
+): Promise<Extract<DeployImageOutcome, { kind: 'failed' }>[]> {
+  const limit = pLimit(concurrency);
+  const settled = await Promise.all(
+    failures.map((failure) =>
+      limit(async () => {
+        const { kind: _kind, instanceName, ...rest } = failure;
+        return (await ledger.settleFailed({ requestId, instanceName }, origin, rest))
+          ? failure
+          : undefined;
+      }),
+    ),
+  );
+  return settled.filter((failure) => failure !== undefined);
 }
 
 function rebootNotAllowed(instanceName: string): DeployImageOutcome {
@@ -195,8 +301,11 @@ function outcomeEvents(
   return events;
 }
 
-function logOutcome(logger: Logger, outcome: DeployImageOutcome): void {
+function logOutcome(logger: Logger, outcome: NameOutcome): void {
   switch (outcome.kind) {
+    case 'ended':
+      logger.info('name already ended; nothing to do', { instanceName: outcome.instanceName });
+      return;
     case 'created':
       if (outcome.joinedRequestId !== undefined) {
         // Same instance, same minute: the other request's image is this request's outcome too.

@@ -7,12 +7,14 @@ import {
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AmiCreatedV1 } from '../../events/ami-created.v1';
 import { AmiFailedV1 } from '../../events/ami-failed.v1';
 import { InvalidEventError, parseDetail, SOURCES } from '../../events/contract';
 import { PublishError } from '../../events/publish';
+import { startLedgerTables } from '../shared/ledger-tables.test-support';
 import { createObservability, METRIC, MetricUnit } from '../shared/observability';
+import type { RequestLedger } from '../shared/request-ledger';
 import type { CreatorConfig } from './config';
 import { type CreatorDependencies, DeployImagesIncompleteError } from './create-deploy-images';
 import {
@@ -27,6 +29,7 @@ import { createHandler } from './handler';
 // set before the imports run.
 vi.hoisted(() => {
   vi.stubEnv('EVENT_BUS_NAME', 'ami-lifecycle');
+  vi.stubEnv('LEDGER_TABLE_NAME', 'ami-lifecycle-requests');
   vi.stubEnv(
     'STATE_MACHINE_ARN',
     'arn:aws:states:ap-northeast-2:123456789012:stateMachine:ami-lifecycle-watcher',
@@ -37,6 +40,7 @@ const REQUEST = '01JDEPLOY0000000000000001';
 const NOW = new Date('2025-06-05T12:00:07.000Z');
 const config: CreatorConfig = {
   eventBusName: 'ami-lifecycle',
+  ledgerTableName: 'ami-lifecycle-requests',
   stateMachineArn: STATE_MACHINE_ARN,
   timeZone: 'UTC',
   noReboot: true,
@@ -91,6 +95,16 @@ describe('creator handler', () => {
   let account: ReturnType<typeof fakeEc2Account>;
   let machine: ReturnType<typeof fakeStateMachine>;
   const eventBridge = mockClient(EventBridgeClient);
+  let tables: Awaited<ReturnType<typeof startLedgerTables>>;
+  let ledger: RequestLedger;
+
+  beforeAll(async () => {
+    tables = await startLedgerTables();
+  });
+
+  afterAll(async () => {
+    await tables?.close();
+  });
 
   function deps(overrides: Partial<CreatorDependencies> = {}): CreatorDependencies {
     const { logger, metrics } = createObservability('creator');
@@ -99,6 +113,7 @@ describe('creator handler', () => {
       ec2: new EC2Client({ region: 'ap-northeast-2' }),
       sfn: new SFNClient({ region: 'ap-northeast-2' }),
       eventBridge: new EventBridgeClient({ region: 'ap-northeast-2' }),
+      ledger,
       clock: () => NOW,
       config,
       logger,
@@ -120,7 +135,8 @@ describe('creator handler', () => {
       .map((entry) => JSON.parse(entry.Detail ?? '{}'));
   }
 
-  beforeEach(() => {
+  beforeEach(async () => {
+    ({ ledger } = await tables.fresh(() => NOW));
     account = fakeEc2Account();
     machine = fakeStateMachine();
     eventBridge.reset();

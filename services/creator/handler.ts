@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -6,6 +7,7 @@ import { AmiRequestedV1 } from '../../events/ami-requested.v1';
 import { parseEvent } from '../../events/contract';
 import { systemClock } from '../shared/clock';
 import { createObservability } from '../shared/observability';
+import { RequestLedger } from '../shared/request-ledger';
 import { loadCreatorConfig } from './config';
 import {
   type CreateDeployImagesResult,
@@ -52,6 +54,11 @@ export const handler = createHandler({
   ec2: new EC2Client({ retryMode: 'standard', maxAttempts: 8 }),
   sfn: new SFNClient({ retryMode: 'standard', maxAttempts: 5 }),
   eventBridge: new EventBridgeClient({}),
+  ledger: new RequestLedger({
+    dynamodb: new DynamoDBClient({ retryMode: 'standard', maxAttempts: 5 }),
+    tableName: config.ledgerTableName,
+    clock: systemClock,
+  }),
   clock: systemClock,
   config,
   logger,

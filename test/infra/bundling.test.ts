@@ -18,11 +18,13 @@ import { parseSettings } from '../../infra/settings';
 import { AmiLifecycleStack } from '../../infra/stack';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 import { JOURNAL_KEYS } from '../../services/janitor/deletion-journal';
+import { ledgerTableSpec } from '../../services/shared/ledger-tables.test-support';
 import { propertyOf, resourcesWithMetadata, templateJson } from './template';
 
 const ACCOUNT = '123456789012';
 const WATCHER_ARN = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:watcher`;
 const JOURNAL = 'purge-journal';
+const LEDGER = 'request-ledger';
 
 describe('function bundles', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-bundles-'));
@@ -69,6 +71,7 @@ describe('function bundles', () => {
           sortKey: { name: JOURNAL_KEYS.sort, type: 'S' },
           globalSecondaryIndexes: [],
         },
+        ledgerTableSpec(LEDGER),
       ],
     });
     endpoint = await startLocalEndpoint({
@@ -143,6 +146,7 @@ describe('function bundles', () => {
     // Act
     const result = await deployed('creator', {
       EVENT_BUS_NAME: 'bus',
+      LEDGER_TABLE_NAME: LEDGER,
       STATE_MACHINE_ARN: WATCHER_ARN,
     }).invoke({
       version: '0',

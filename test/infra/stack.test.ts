@@ -7,6 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { EVENT_CONTRACTS, SUBSCRIPTIONS, schemaFileName } from '../../events/catalog';
 import { Creator } from '../../infra/constructs/creator';
+import { RequestLedger } from '../../infra/constructs/request-ledger';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 import { WATCHER_MAP_LABEL } from '../../infra/watcher/definition';
 import { synthesize } from './synthesize';
@@ -97,6 +98,7 @@ describe('service functions', () => {
       ...COMMON_ENVIRONMENT,
       POWERTOOLS_SERVICE_NAME: 'creator',
       EVENT_BUS_NAME: 'EventsBus45DE4339',
+      LEDGER_TABLE_NAME: expect.stringMatching(/^RequestsTable/),
       STATE_MACHINE_ARN: expect.stringMatching(/^arn:aws:states:.+:stateMachine:Watcher/),
       TIME_ZONE: 'UTC',
       NO_REBOOT: 'true',
@@ -177,6 +179,7 @@ describe('service functions', () => {
     const props = {
       bus,
       watcher,
+      ledger: new RequestLedger(stack, 'Requests'),
       timeZone: 'UTC',
       noReboot: true,
       allowReboot: false,

@@ -43,6 +43,17 @@ const deleteItemInput = z.object({
   TableName: z.string(),
   Key: z.object({ imageId: z.object({ S: z.string() }) }),
 });
+const updateItemInput = z.object({
+  TableName: z.string(),
+  Key: z.object({
+    requestId: z.object({ S: z.string() }),
+    instanceName: z.object({ S: z.string() }),
+  }),
+  ExpressionAttributeValues: z.record(
+    z.string(),
+    z.union([z.object({ S: z.string() }), z.object({ BOOL: z.boolean() })]),
+  ),
+});
 const putEventsInput = z.object({
   Entries: z.array(
     z.object({
@@ -77,6 +88,23 @@ const PUBLISH_STATES = [
   WATCHER_STATES.publishTimedOut,
   WATCHER_STATES.publishWatcherError,
 ];
+
+/** The states that write an AMI's terminal state to the request ledger before it is published. */
+const RECORD_STATES = [
+  WATCHER_STATES.recordAvailable,
+  WATCHER_STATES.recordImageFailed,
+  WATCHER_STATES.recordImageFailedWithoutReason,
+  WATCHER_STATES.recordImageMissing,
+  WATCHER_STATES.recordTimedOut,
+  WATCHER_STATES.recordWatcherError,
+];
+
+/** A name's item in the request ledger, as the watcher leaves it. */
+interface LedgerItem {
+  state?: string;
+  reason?: string;
+  published?: boolean;
+}
 
 /** When each execution starts on the fake clock; the creator hands images over at this time. */
 const START = Date.parse('2025-06-05T12:00:00.000Z');
@@ -135,6 +163,8 @@ async function runWatcher(
     failWaitingChecks?: boolean;
     /** DynamoDB refuses to delete them. */
     failForgetting?: boolean;
+    /** Ledger items by instance name before the run (e.g. a name whose terminal event is out). */
+    ledger?: Record<string, LedgerItem>;
   } = {},
 ) {
   const { template } = synthesize(options.settings);
@@ -148,6 +178,7 @@ async function runWatcher(
   const waiting = new Map<string, { token: string; wake: (output: Json) => void }>();
   const wakeUps: string[] = [];
   const forgotten: string[] = [];
+  const ledger = new Map<string, LedgerItem>(Object.entries(options.ledger ?? {}));
 
   // As the wake-up state machine does: return the token of the check waiting for the image, if any.
   const reportStateChange = (imageId: string) => {
@@ -179,6 +210,31 @@ async function runWatcher(
     }
     forgotten.push(Key.imageId.S);
     waiting.delete(Key.imageId.S);
+    return {};
+  };
+
+  // DynamoDB's conditional UpdateItem, for the two conditions the watcher writes with: a terminal
+  // state only while none is published, and `published` only once a terminal state exists.
+  const conditionFailed = () =>
+    Object.assign(new Error('The conditional request failed'), {
+      name: 'DynamoDB.ConditionalCheckFailedException',
+    });
+  const recordOutcome: LocalHandler = async (raw) => {
+    const { Key, ExpressionAttributeValues: values } = updateItemInput.parse(raw);
+    const name = Key.instanceName.S;
+    if (ledger.get(name)?.published === true) throw conditionFailed();
+    const text = (key: string) => {
+      const value = values[key];
+      return value && 'S' in value ? value.S : undefined;
+    };
+    ledger.set(name, { state: text(':state'), reason: text(':reason'), published: false });
+    return {};
+  };
+  const recordPublished: LocalHandler = async (raw) => {
+    const name = updateItemInput.parse(raw).Key.instanceName.S;
+    const item = ledger.get(name);
+    if (item?.published === undefined) throw conditionFailed();
+    ledger.set(name, { ...item, published: true });
     return {};
   };
 
@@ -242,12 +298,17 @@ async function runWatcher(
         [WATCHER_STATES.forget]: forgetImage,
         [WATCHER_STATES.describe]: describeImages,
         ...Object.fromEntries(PUBLISH_STATES.map((state) => [state, putEvents])),
+        ...Object.fromEntries(RECORD_STATES.map((state) => [state, recordOutcome])),
+        [WATCHER_STATES.recordPublished]: recordPublished,
       },
       retryIntervalOverrides: Object.fromEntries(
-        [WATCHER_STATES.describe, WATCHER_STATES.forget, ...PUBLISH_STATES].map((state) => [
-          state,
-          0,
-        ]),
+        [
+          WATCHER_STATES.describe,
+          WATCHER_STATES.forget,
+          WATCHER_STATES.recordPublished,
+          ...PUBLISH_STATES,
+          ...RECORD_STATES,
+        ].map((state) => [state, 0]),
       ),
     },
     // AWS gives each state its entry time. The engine reads it when a state's fields are
@@ -281,6 +342,7 @@ async function runWatcher(
     checks,
     wakeUps,
     forgotten,
+    ledger,
     publishAttempts: () => publishAttempts,
     attemptsFor: (imageId: string) => attemptsFor[imageId] ?? [],
     stateEntries: () => stateEntries(execution.eventLogs),
@@ -406,6 +468,7 @@ describe('watcher state machine definition', () => {
         '"Resource":"arn:aws:states:::aws-sdk:ec2:describeImages"',
         '"Resource":"arn:aws:states:::events:putEvents"',
         '"Resource":"arn:aws:states:::aws-sdk:dynamodb:deleteItem"',
+        '"Resource":"arn:aws:states:::dynamodb:updateItem"',
       ]),
     );
   });
@@ -422,7 +485,9 @@ describe('watcher state machine definition', () => {
       .filter(([, state]) => state.Type === 'Task')
       .filter(([, state]) => !state.Catch?.some((c) => c.ErrorEquals.includes('States.ALL')))
       .map(([name]) => name);
-    expect(uncaught).toEqual([WATCHER_STATES.publishWatcherError]);
+    expect(uncaught.sort()).toEqual(
+      [WATCHER_STATES.recordWatcherError, WATCHER_STATES.publishWatcherError].sort(),
+    );
   });
 
   it('should wait for a wake-up at most one poll interval', () => {
@@ -460,21 +525,24 @@ describe('watcher executed with aws-local-stepfunctions', () => {
     expect(event?.parsed.data).not.toHaveProperty('deadlineAt');
   });
 
-  it('should spend three state transitions per check, like the seed, and two to finish', async () => {
+  it('should spend three state transitions per check, like the seed, and four to finish', async () => {
     const run = await runWatcher({
       [IMAGE_1]: [pending, pending, pending, { state: 'available' }],
     });
     await run.result;
 
-    // The seed's loop: Wait → Task → Choice per check, then one state to finish (two for the
-    // seed's Map: its item's Success and the execution's AllDone).
+    // The seed's loop: Wait → Task → Choice per check. To finish, the seed had two (its item's
+    // Success and the execution's AllDone); here the outcome is recorded in the ledger, published,
+    // marked published, and the waiting check forgotten.
     const check = [WATCHER_STATES.wait, WATCHER_STATES.describe, WATCHER_STATES.imageState];
     expect(await run.stateEntries()).toEqual([
       ...check,
       ...check,
       ...check,
       ...check,
+      WATCHER_STATES.recordAvailable,
       WATCHER_STATES.publishAvailable,
+      WATCHER_STATES.recordPublished,
       WATCHER_STATES.forget,
     ]);
     expect(run.forgotten).toEqual([IMAGE_1]);
@@ -617,7 +685,9 @@ describe('watcher executed with aws-local-stepfunctions', () => {
       ...check,
       ...unanswered,
       ...unanswered,
+      WATCHER_STATES.recordTimedOut,
       WATCHER_STATES.publishTimedOut,
+      WATCHER_STATES.recordPublished,
       WATCHER_STATES.forget,
     ]);
     expect(run.checks[IMAGE_1]).toBe(1 + 6 + 6);
@@ -644,7 +714,9 @@ describe('watcher executed with aws-local-stepfunctions', () => {
       ...check,
       ...check,
       ...check,
+      WATCHER_STATES.recordAvailable,
       WATCHER_STATES.publishAvailable,
+      WATCHER_STATES.recordPublished,
       WATCHER_STATES.forget,
     ]);
   });
@@ -699,7 +771,9 @@ describe('watcher executed with aws-local-stepfunctions', () => {
     expect(await run.stateEntries()).toEqual([
       ...unwoken,
       ...unwoken,
+      WATCHER_STATES.recordAvailable,
       WATCHER_STATES.publishAvailable,
+      WATCHER_STATES.recordPublished,
       WATCHER_STATES.forget,
     ]);
     expect(eventsFor(run.published, IMAGE_1).map((event) => event.parsed.data)).toMatchObject([
@@ -719,8 +793,9 @@ describe('watcher executed with aws-local-stepfunctions', () => {
     ]);
     const entries = await run.stateEntries();
     // ForgetImage is entered once; its three retries are not new states.
-    expect(entries.slice(-3)).toEqual([
+    expect(entries.slice(-4)).toEqual([
       WATCHER_STATES.publishAvailable,
+      WATCHER_STATES.recordPublished,
       WATCHER_STATES.forget,
       WATCHER_STATES.done,
     ]);
@@ -791,7 +866,7 @@ describe('watcher executed with aws-local-stepfunctions', () => {
     expect(run.forgotten.sort()).toEqual([IMAGE_1, IMAGE_2, IMAGE_3]);
   });
 
-  it('should reach the watcher-error outcome only through a failure: one state, then ForgetImage', async () => {
+  it('should reach the watcher-error outcome only through a failure, then forget the image', async () => {
     const run = await runWatcher(
       { [IMAGE_1]: [{ state: 'available' }] },
       { failPublishingFor: { imageId: IMAGE_1, detailTypes: ['AmiAvailable'] } },
@@ -802,8 +877,11 @@ describe('watcher executed with aws-local-stepfunctions', () => {
       WATCHER_STATES.wait,
       WATCHER_STATES.describe,
       WATCHER_STATES.imageState,
+      WATCHER_STATES.recordAvailable,
       WATCHER_STATES.publishAvailable,
+      WATCHER_STATES.recordWatcherError,
       WATCHER_STATES.publishWatcherError,
+      WATCHER_STATES.recordPublished,
       WATCHER_STATES.forget,
     ]);
   });
@@ -819,5 +897,53 @@ describe('watcher executed with aws-local-stepfunctions', () => {
       ...Array(7).fill('AmiAvailable'),
       ...Array(7).fill('AmiFailed'),
     ]);
+  });
+  it('should record each outcome in the ledger, then mark it published', async () => {
+    const run = await runWatcher({
+      [IMAGE_1]: [{ state: 'available' }],
+      [IMAGE_2]: ['missing'],
+    });
+    await run.result;
+
+    expect(run.ledger.get('service-1')).toEqual({ state: 'available', published: true });
+    expect(run.ledger.get('service-2')).toEqual({
+      state: 'failed',
+      reason: 'image-missing',
+      published: true,
+    });
+  });
+
+  it('should announce nothing for a name whose terminal event is already published', async () => {
+    // E.g. the creator ended the name, or another watch of the same name ended it first.
+    const run = await runWatcher(
+      { [IMAGE_1]: [{ state: 'available' }], [IMAGE_2]: [{ state: 'available' }] },
+      { ledger: { 'service-1': { state: 'failed', reason: 'create-failed', published: true } } },
+    );
+    await run.result;
+
+    expect(eventsFor(run.published, IMAGE_1)).toEqual([]);
+    expect(eventsFor(run.published, IMAGE_2).map((event) => event.detailType)).toEqual([
+      'AmiAvailable',
+    ]);
+    expect(run.ledger.get('service-1')).toEqual({
+      state: 'failed',
+      reason: 'create-failed',
+      published: true,
+    });
+    expect(run.forgotten.sort()).toEqual([IMAGE_1, IMAGE_2]);
+  });
+
+  it('should record watcher-error over an outcome that was recorded but never published', async () => {
+    const run = await runWatcher(
+      { [IMAGE_1]: [{ state: 'available' }] },
+      { failPublishingFor: { imageId: IMAGE_1, detailTypes: ['AmiAvailable'] } },
+    );
+    await run.result;
+
+    expect(run.ledger.get('service-1')).toEqual({
+      state: 'failed',
+      reason: 'watcher-error',
+      published: true,
+    });
   });
 });

@@ -3,6 +3,7 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import * as z from '../../../events/zod';
 
@@ -13,13 +14,14 @@ import * as z from '../../../events/zod';
  * suffix (`.waitForTaskToken`) changes nothing here: the engine waits for the token.
  */
 const TASK_RESOURCE =
-  /^arn:aws:states:::(aws-sdk:)?dynamodb:(putItem|getItem|deleteItem)(\.waitForTaskToken)?$/;
+  /^arn:aws:states:::(aws-sdk:)?dynamodb:(putItem|getItem|deleteItem|updateItem)(\.waitForTaskToken)?$/;
 
 // The attribute values are checked by the SDK's serializer and by DynamoDB itself.
 const CALLS = {
   putItem: (client: DynamoDBClient, input: never) => client.send(new PutItemCommand(input)),
   getItem: (client: DynamoDBClient, input: never) => client.send(new GetItemCommand(input)),
   deleteItem: (client: DynamoDBClient, input: never) => client.send(new DeleteItemCommand(input)),
+  updateItem: (client: DynamoDBClient, input: never) => client.send(new UpdateItemCommand(input)),
 } as const;
 
 const TaskInput = z.looseObject({ TableName: z.string() });

@@ -35,8 +35,20 @@ describe('the synthesized stack as the local cloud reads it', () => {
     expect(JSON.stringify(template.stateMachines)).not.toMatch(/Fn::|"Ref"|\$\{Token/);
   });
 
-  it('should find the waiting-checks table the watcher names, and the purge journal', () => {
-    expect(template.tables).toHaveLength(2);
+  it('should find the waiting-checks table the watcher names, the purge journal and the request ledger', () => {
+    expect(template.tables).toHaveLength(3);
+    const ledger = template.tables.find((candidate) => candidate.partitionKey.name === 'requestId');
+    expect(ledger).toMatchObject({
+      sortKey: { name: 'instanceName', type: 'S' },
+      timeToLiveAttribute: 'expiresAt',
+      globalSecondaryIndexes: [
+        {
+          name: 'byInstanceName',
+          partitionKey: { name: 'instanceName', type: 'S' },
+          sortKey: { name: 'requestedAt', type: 'S' },
+        },
+      ],
+    });
     const table = template.tables.find((candidate) => candidate.partitionKey.name === 'imageId');
     expect(table?.sortKey).toBeUndefined();
     const journal = template.tables.find((candidate) => candidate.partitionKey.name === 'runId');
