@@ -48,6 +48,7 @@ export class AmiLifecycleStack extends Stack {
     });
     const api = new Api(this, 'Api', {
       bus,
+      ledger,
       authorization: settings.apiAuthorization,
       rateLimit: settings.apiRateLimit,
       burstLimit: settings.apiBurstLimit,

@@ -5,10 +5,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag';
 import type { Settings } from '../settings';
+import type { RequestLedger } from './request-ledger';
 import { ServiceFunction } from './service-function';
 
 export interface ApiProps {
   readonly bus: events.IEventBus;
+  /** Names are recorded there when requested; the status routes read it. */
+  readonly ledger: RequestLedger;
   readonly authorization: Settings['apiAuthorization'];
   readonly rateLimit: number;
   readonly burstLimit: number;
@@ -18,7 +21,9 @@ export interface ApiProps {
 
 /**
  * The seed's endpoint, `POST /prod/create-ami`, in front of the api function, which answers 202
- * once EventBridge accepted AmiRequested. IAM (SigV4) authorisation unless configured otherwise.
+ * once EventBridge accepted AmiRequested, and the status routes `GET /prod/requests/{requestId}`
+ * and `GET /prod/requests?instanceName=NAME&limit=N`, read from the request ledger. Every route
+ * has the same authorisation: IAM (SigV4) unless configured otherwise.
  */
 export class Api extends Construct {
   readonly function: ServiceFunction;
@@ -30,13 +35,17 @@ export class Api extends Construct {
     super(scope, id);
     this.function = new ServiceFunction(this, 'Service', {
       service: 'api',
-      description: 'ami-lifecycle: POST /create-ami → AmiRequested',
-      environment: { EVENT_BUS_NAME: props.bus.eventBusName },
+      description: 'ami-lifecycle: POST /create-ami → AmiRequested; GET /requests',
+      environment: {
+        EVENT_BUS_NAME: props.bus.eventBusName,
+        LEDGER_TABLE_NAME: props.ledger.table.tableName,
+      },
       timeout: Duration.seconds(10),
       logRetention: props.logRetention,
       invokedAsynchronously: false,
     });
     props.bus.grantPutEventsTo(this.function.role);
+    props.ledger.grantAcceptAndRead(this.function.role);
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,
@@ -74,13 +83,17 @@ export class Api extends Construct {
           '{"message": "Invalid request", "errors": [{"field": "body", "message": "must be a JSON object: $context.error.validationErrorString"}]}',
       },
     });
-    const createAmi = this.restApi.root.addResource('create-ami');
-    createAmi.addMethod('POST', new apigateway.LambdaIntegration(this.function.function), {
+    const integration = new apigateway.LambdaIntegration(this.function.function);
+    const authorization = {
       authorizationType:
         props.authorization === 'iam'
           ? apigateway.AuthorizationType.IAM
           : apigateway.AuthorizationType.NONE,
       apiKeyRequired: props.authorization === 'api-key',
+    };
+    const createAmi = this.restApi.root.addResource('create-ami');
+    createAmi.addMethod('POST', integration, {
+      ...authorization,
       requestValidator: new apigateway.RequestValidator(this, 'BodyValidator', {
         restApi: this.restApi,
         validateRequestBody: true,
@@ -89,6 +102,10 @@ export class Api extends Construct {
       requestModels: { 'application/json': requestModel },
     });
     this.createAmiUrl = this.restApi.urlForPath(createAmi.path);
+    // The function validates the id and the query and answers 400 naming the field.
+    const requests = this.restApi.root.addResource('requests');
+    requests.addMethod('GET', integration, authorization);
+    requests.addResource('{requestId}').addMethod('GET', integration, authorization);
 
     if (props.authorization === 'api-key') {
       this.apiKey = this.restApi.addApiKey('ApiKey', { description: 'ami-lifecycle callers' });
@@ -108,7 +125,7 @@ export class Api extends Construct {
       {
         id: 'AwsSolutions-APIG3',
         reason:
-          'One authorised, throttled POST method; attach an account-level WAF web ACL where the API faces untrusted networks.',
+          'Authorised, throttled methods whose function validates every input; attach an account-level WAF web ACL where the API faces untrusted networks.',
       },
       {
         id: 'AwsSolutions-COG4',

@@ -110,16 +110,22 @@ async function answer(
   // A request target that is no URL (e.g. `//[::`) names no route either.
   const url = URL.parse(request.url ?? '/', 'http://localhost');
   const method = request.method ?? 'GET';
-  const route = routes.find(
-    (candidate) =>
-      url?.pathname === `/${candidate.stage}${candidate.resourcePath}` &&
-      candidate.method === method,
-  );
+  const matched = routes
+    .filter((candidate) => candidate.method === method)
+    .map((candidate) => ({
+      route: candidate,
+      pathParameters:
+        url && matchPath(`/${candidate.stage}${candidate.resourcePath}`, url.pathname),
+    }))
+    .find((candidate) => candidate.pathParameters !== undefined);
   // REST APIs answer 403 "Missing Authentication Token" for any unknown method or path.
-  if (!route || !url) return json(403, 'Missing Authentication Token');
+  if (!matched || !url) return json(403, 'Missing Authentication Token');
+  const { route, pathParameters } = matched;
   let result: unknown;
   try {
-    result = await route.invoke(toProxyEvent(request, url, body, route, accountId));
+    result = await route.invoke(
+      toProxyEvent(request, url, body, route, accountId, pathParameters ?? null),
+    );
   } catch {
     return json(502, 'Internal server error');
   }
@@ -149,12 +155,43 @@ function isWritable(statusCode: number, headers: Record<string, string>): boolea
   }
 }
 
+/**
+ * Matches a request path against a resource path whose `{name}` parts match one path segment
+ * each, as API Gateway's path parameters do. Answers the parameters (null when the resource has
+ * none), or undefined when the path is another resource's.
+ */
+export function matchPath(
+  resourcePath: string,
+  requestPath: string,
+): Record<string, string> | null | undefined {
+  const expected = resourcePath.split('/');
+  const actual = requestPath.split('/');
+  if (expected.length !== actual.length) return undefined;
+  const parameters: Record<string, string> = {};
+  for (const [index, part] of expected.entries()) {
+    const segment = actual[index] ?? '';
+    const name = /^\{([^}]+)\}$/.exec(part)?.[1];
+    if (name === undefined) {
+      if (segment !== part) return undefined;
+    } else {
+      if (segment === '') return undefined;
+      try {
+        parameters[name] = decodeURIComponent(segment);
+      } catch {
+        parameters[name] = segment;
+      }
+    }
+  }
+  return Object.keys(parameters).length > 0 ? parameters : null;
+}
+
 function toProxyEvent(
   request: IncomingMessage,
   url: URL,
   body: Buffer,
   route: ApiRoute,
   accountId: string,
+  pathParameters: Record<string, string> | null,
 ): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
@@ -181,7 +218,7 @@ function toProxyEvent(
     multiValueQueryStringParameters: query.length
       ? Object.fromEntries(query.map((key) => [key, url.searchParams.getAll(key)]))
       : null,
-    pathParameters: null,
+    pathParameters,
     stageVariables: null,
     body: body.length === 0 ? null : isBase64Encoded ? body.toString('base64') : text,
     isBase64Encoded,

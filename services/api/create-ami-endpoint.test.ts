@@ -1,12 +1,34 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  type MockInstance,
+  vi,
+} from 'vitest';
+import { startLedgerTables } from '../shared/ledger-tables.test-support';
 import { createObservability, METRIC, MetricUnit } from '../shared/observability';
 import { CALLER_ARN, createAmiEvent, lambdaContext, SEED_BODY } from './api-gateway-event.fixture';
 import { createHandler } from './create-ami-endpoint';
 
 const eventBridge = mockClient(EventBridgeClient);
+let tables: Awaited<ReturnType<typeof startLedgerTables>>;
+let ledger: Awaited<ReturnType<typeof tables.fresh>>['ledger'];
+
+beforeAll(async () => {
+  tables = await startLedgerTables();
+  ({ ledger } = await tables.fresh());
+});
+
+afterAll(async () => {
+  await tables?.close();
+});
 const NOW = new Date('2025-06-05T12:00:00.000Z');
 const GENERATED_ID = '0b6e4f3c-2a1d-4e5f-9a8b-7c6d5e4f3a2b';
 const accepted = { FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] };
@@ -18,6 +40,7 @@ function setUp() {
   const handler = createHandler({
     eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
     eventBusName: 'ami-lifecycle',
+    ledger,
     clock: () => NOW,
     newRequestId: () => GENERATED_ID,
     logger,

@@ -1,3 +1,4 @@
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -5,11 +6,14 @@ import { createAmiEvent, lambdaContext } from './api-gateway-event.fixture';
 
 // Mocks the client the module builds itself, so the wiring is tested as deployed.
 const eventBridge = mockClient(EventBridgeClient);
+const dynamodb = mockClient(DynamoDBClient);
 
 beforeEach(() => {
   vi.resetModules();
   eventBridge.reset();
+  dynamodb.reset();
   vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('LEDGER_TABLE_NAME', 'ami-lifecycle-requests');
   vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
 });
 
@@ -28,6 +32,7 @@ describe('api handler module', () => {
   it('should publish to the configured bus with the API source', async () => {
     // Prepare
     vi.stubEnv('EVENT_BUS_NAME', 'ami-lifecycle-prod');
+    dynamodb.on(UpdateItemCommand).resolves({});
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
     const { handler } = await import('./handler');
 
@@ -47,6 +52,11 @@ describe('api handler module', () => {
           Detail: expect.stringContaining(`"requestId":"${requestId}"`),
         }),
       ],
+    });
+    // The name is recorded in the configured ledger before it is published.
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      TableName: 'ami-lifecycle-requests',
+      Key: { requestId: { S: requestId }, instanceName: { S: 'service-api' } },
     });
   });
 });

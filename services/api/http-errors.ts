@@ -30,6 +30,14 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
+/** The resource the path names does not exist, e.g. an unknown request id. */
+export class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
 export class MethodNotAllowedError extends Error {
   constructor(
     readonly method: string,
@@ -54,6 +62,7 @@ export function toHttpResponse(error: unknown): APIGatewayProxyResult {
       errors: [{ field: 'body', message: `must be at most ${error.maxBytes} bytes` }],
     });
   }
+  if (error instanceof NotFoundError) return jsonResponse(404, { message: error.message });
   if (error instanceof MethodNotAllowedError) {
     return jsonResponse(
       405,

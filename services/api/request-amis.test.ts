@@ -1,11 +1,23 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidEventError } from '../../events/contract';
+import { startLedgerTables } from '../shared/ledger-tables.test-support';
 import { createObservability } from '../shared/observability';
 import { type RequestAmisDeps, RequestNotPublishedError, requestAmis } from './request-amis';
 
 const eventBridge = mockClient(EventBridgeClient);
+let tables: Awaited<ReturnType<typeof startLedgerTables>>;
+let ledger: Awaited<ReturnType<typeof tables.fresh>>['ledger'];
+
+beforeAll(async () => {
+  tables = await startLedgerTables();
+  ({ ledger } = await tables.fresh());
+});
+
+afterAll(async () => {
+  await tables?.close();
+});
 
 function deps(): RequestAmisDeps {
   const { logger, metrics } = createObservability('ami-lifecycle-api');
@@ -13,6 +25,7 @@ function deps(): RequestAmisDeps {
   return {
     eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
     eventBusName: 'ami-lifecycle',
+    ledger,
     clock: () => new Date('2025-06-05T12:00:00Z'),
     newRequestId: () => 'generated-1',
     logger,

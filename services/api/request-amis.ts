@@ -1,13 +1,16 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { AmiRequestedV1, type AmiRequestedV1Detail } from '../../events/ami-requested.v1';
-import { InvalidEventError, SOURCES } from '../../events/contract';
+import { InvalidEventError, parseDetail, SOURCES } from '../../events/contract';
 import { type PublishOptions, publishEvents } from '../../events/publish';
 import type { Clock } from '../shared/clock';
 import { type Logger, METRIC, type Metrics, MetricUnit } from '../shared/observability';
+import type { RequestLedger } from '../shared/request-ledger';
 
 export interface RequestAmisDeps {
   readonly eventBridge: EventBridgeClient;
   readonly eventBusName: string;
+  /** Each name is recorded as `requested` before the request is published. */
+  readonly ledger: RequestLedger;
   readonly clock: Clock;
   /** Makes a request id when the caller chose none (a UUID in production). */
   readonly newRequestId: () => string;
@@ -63,7 +66,23 @@ export async function requestAmis(
       ...(request.noReboot === undefined ? {} : { options: { noReboot: request.noReboot } }),
     },
   };
+  // A detail the contract refuses is a defect here: refused before anything is recorded.
+  parseDetail(AmiRequestedV1, detail);
   try {
+    // Recorded first, so the status routes know every request the API accepts. A request whose
+    // publish then fails shows as `requested` until the caller retries it with the same id.
+    await Promise.all(
+      request.instanceNames.map((instanceName) =>
+        deps.ledger.accept(
+          { requestId, instanceName },
+          {
+            requestedAt: detail.metadata.occurredAt ?? deps.clock().toISOString(),
+            ...(request.requestedBy === undefined ? {} : { requestedBy: request.requestedBy }),
+            ...(request.requestLabel === undefined ? {} : { requestLabel: request.requestLabel }),
+          },
+        ),
+      ),
+    );
     await publishEvents(
       deps.eventBridge,
       deps.eventBusName,

@@ -93,6 +93,7 @@ describe('service functions', () => {
       ...COMMON_ENVIRONMENT,
       POWERTOOLS_SERVICE_NAME: 'api',
       EVENT_BUS_NAME: 'EventsBus45DE4339',
+      LEDGER_TABLE_NAME: expect.stringMatching(/^RequestsTable/),
     });
     expect(environmentOf(json, 'creator')).toEqual({
       ...COMMON_ENVIRONMENT,
@@ -414,15 +415,22 @@ describe('REST API', () => {
 });
 
 describe('least privilege', () => {
-  it('should let the api function only put events on the bus', () => {
+  it('should let the api function only put events on the bus and record and read requests', () => {
     const statements = roleStatements('api').filter((s) => !String(s.Action).startsWith('logs:'));
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(4);
+    const ledger = expect.stringMatching(/^RequestsTable/);
     expect(statements).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
           Action: 'events:PutEvents',
           Resource: 'arn:aws:events:ap-northeast-2:111122223333:event-bus/EventsBus45DE4339',
         }),
+        // No DeleteItem, PutItem or Scan: names are moved on by conditional updates only.
+        expect.objectContaining({
+          Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          Resource: ledger,
+        }),
+        expect.objectContaining({ Action: 'dynamodb:Query' }),
         expect.objectContaining({ Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] }),
       ]),
     );
