@@ -118,8 +118,11 @@ export interface NotificationQueueConfig {
   readonly retryWindowMs: number;
 }
 
-/** Longest retry window: the queue keeps messages 14 days at most, and must outlast the window. */
-export const MAX_NOTIFICATION_RETRY_HOURS = 13 * 24;
+/**
+ * Longest retry window, a week: SQS's redrive backstop allows at most 1,000 receives, and a week of
+ * backoff (15-minute steps, jittered) stays well under that; the queue keeps messages 14 days.
+ */
+export const MAX_NOTIFICATION_RETRY_HOURS = 7 * 24;
 
 const queueSchema = z.object({
   NOTIFICATION_QUEUE_URL: env.required(),
