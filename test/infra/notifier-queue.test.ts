@@ -18,11 +18,11 @@ function notifierParts(settings: Record<string, unknown> = {}) {
     .map(([, rule]) => rule)
     .filter(
       (rule) =>
-        (rule.Metadata?.[TEMPLATE_METADATA.subscription] as { service: string }).service ===
-        'notifier',
+        (rule.Metadata?.[TEMPLATE_METADATA.subscription] as { service?: string } | undefined)
+          ?.service === 'notifier',
     );
   const targetQueueIds = rules.map((rule) => {
-    const [target] = rule.Properties?.Targets as { Arn: { 'Fn::GetAtt'?: string[] } }[];
+    const [target] = (rule.Properties?.Targets ?? []) as { Arn: { 'Fn::GetAtt'?: string[] } }[];
     return target?.Arn['Fn::GetAtt']?.[0] ?? '';
   });
   const queueId = targetQueueIds[0] ?? '';
