@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeIssues } from '../events/issues';
 import * as z from '../events/zod';
+import { MAX_NOTIFICATION_RETRY_HOURS } from '../services/notifier/config';
 import { DEFAULT_WEBHOOK_FORMAT, WEBHOOK_FORMATS } from '../services/notifier/webhook-target';
 import { isKnownTimeZone } from '../services/shared/time-zone';
 
@@ -173,6 +174,11 @@ export const settingsSchema = z.object({
   /** Per-request timeout and total retry budget of one webhook delivery. */
   webhookTimeoutMs: integer(5_000, 100, 60_000),
   webhookRetryBudgetMs: integer(20_000, 0, 600_000),
+  /**
+   * Hours a notification whose webhook keeps failing is retried (with backoff, in the notifier's
+   * queue) before it goes to the dead-letter queue; at most a week.
+   */
+  notificationRetryHours: integer(24, 1, MAX_NOTIFICATION_RETRY_HOURS),
   /** `iam` (SigV4, the default), `api-key` (usage plan) or `none` (open: only when you mean it). */
   apiAuthorization: z._default(
     z.enum(API_AUTHORIZATION_MODES, { error: 'must be one of iam, api-key, none' }),

@@ -71,6 +71,7 @@ export class AmiLifecycleStack extends Stack {
       webhookFormat: settings.webhookFormat,
       webhookTimeoutMs: settings.webhookTimeoutMs,
       webhookRetryBudgetMs: settings.webhookRetryBudgetMs,
+      notificationRetryHours: settings.notificationRetryHours,
       logRetention,
     });
     const janitor = new Janitor(this, 'Janitor', {

@@ -8,7 +8,10 @@ import type { IConstruct } from 'constructs';
 export const TEMPLATE_METADATA = {
   /** On each function (`api`, `creator`, `notifier`, `janitor`) and the state machine (`watcher`). */
   service: 'ami-lifecycle:service',
-  /** On the event bus: `event-bus`; on dead-letter queues: `dead-letters`. */
+  /**
+   * On the event bus: `event-bus`; on dead-letter queues: `dead-letters`; on the notifier's queue:
+   * `notifications`; on tables, what they hold.
+   */
   role: 'ami-lifecycle:role',
   /** On each bus rule: `{ service, detailType, version }` of the subscription it implements. */
   subscription: 'ami-lifecycle:subscription',

@@ -138,6 +138,20 @@ export class Monitoring extends Construct {
       }),
     );
 
+    // A revoked or mistyped webhook URL: its notifications wait in the dead-letter queue until
+    // the URL is fixed in the secret and they are redriven.
+    alarm(
+      'WebhookRejected',
+      'ami-lifecycle webhooks refused notifications (4xx): fix the URL in the webhook secret, then redrive the notifier dead-letter queue.',
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: METRIC.webhookRejected,
+        dimensionsMap: { service: 'notifier' },
+        period: PERIOD,
+        statistic: cloudwatch.Stats.SUM,
+      }),
+    );
+
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.days(7),
       widgets: [

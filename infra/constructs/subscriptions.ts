@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EventContract, EventPattern } from '../../events/contract';
 import { describeResource, TEMPLATE_METADATA } from '../template-metadata';
@@ -15,6 +16,8 @@ export interface SubscriptionsProps {
   readonly bus: events.IEventBus;
   readonly consumer: ServiceFunction;
   readonly contracts: readonly EventContract[];
+  /** A queue the consumer reads, to deliver to instead of invoking the function. */
+  readonly queue?: sqs.IQueue;
 }
 
 /**
@@ -31,17 +34,20 @@ export class Subscriptions extends Construct {
     this.deadLetterQueue = new DeadLetterQueue(this, 'UndeliveredEvents', {
       purpose: `${service}: events EventBridge could not deliver`,
     });
+    const delivery = {
+      deadLetterQueue: this.deadLetterQueue.queue,
+      maxEventAge: DELIVERY_MAX_EVENT_AGE,
+      retryAttempts: DELIVERY_RETRY_ATTEMPTS,
+    };
     this.rules = props.contracts.map((contract) => {
       const rule = new events.Rule(this, `${contract.detailType}V${contract.version}`, {
         eventBus: props.bus,
-        description: `${contract.detailType} v${contract.version} to the ${service} function`,
+        description: `${contract.detailType} v${contract.version} to the ${service} ${props.queue ? 'queue' : 'function'}`,
         eventPattern: toRulePattern(contract.pattern),
         targets: [
-          new targets.LambdaFunction(props.consumer.function, {
-            deadLetterQueue: this.deadLetterQueue.queue,
-            maxEventAge: DELIVERY_MAX_EVENT_AGE,
-            retryAttempts: DELIVERY_RETRY_ATTEMPTS,
-          }),
+          props.queue
+            ? new targets.SqsQueue(props.queue, delivery)
+            : new targets.LambdaFunction(props.consumer.function, delivery),
         ],
       });
       describeResource(rule, {

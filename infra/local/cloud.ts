@@ -36,6 +36,7 @@ import { nextScheduledRun } from './schedule';
 import { createSfnService } from './sfn/service';
 import { SfnApiError } from './sfn/sfn-api-error';
 import { createStepFunctions, type StepFunctions } from './sfn/step-functions';
+import { startLocalSqs } from './sqs/local-sqs';
 import { createSsmService } from './ssm';
 import {
   type LocalFunctionSpec,
@@ -66,6 +67,13 @@ export interface LocalCloudOptions {
   readonly throttling?: false | ThrottlingOptions;
   /** Send notifications here instead of the built-in sink (as `WEBHOOK_URL`/`WEBHOOK_FORMAT`). */
   readonly webhook?: { readonly url: string; readonly format?: string };
+  /** Several webhook targets instead (as `WEBHOOK_TARGETS`); wins over `webhook`. */
+  readonly webhookTargets?: readonly { url: string; format?: string; events?: string[] }[];
+  /**
+   * Multiplies queue durations (visibility timeouts, retention) and stretches the message ages a
+   * function sees, so a notifier's 24-hour retry window passes in 24 h × this. Default `waitScale`.
+   */
+  readonly queueTimeScale?: number;
   /** HTTP endpoints subscribed to `AmiAvailable`, receiving the full EventBridge envelope. */
   readonly subscribers?: readonly string[];
   /** Deployment settings, as `cdk -c` would take them (e.g. `retentionDays`). */
@@ -126,6 +134,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     events: join(stateDir, 'events.jsonl'),
     deadLetters: join(stateDir, 'dead-letters.jsonl'),
     dynamodb: join(stateDir, 'dynamodb'),
+    sqs: join(stateDir, 'sqs.json'),
   };
 
   // Waits are shortened locally, so the wall-clock deadline of a pending AMI is shortened with
@@ -204,6 +213,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         stepFunctions.startExecution({ stateMachineArn: target.arn, input: JSON.stringify(input) });
         return;
       }
+      if (sqs.queues.has(target.arn)) {
+        sqs.queues.send(target.arn, JSON.stringify(input));
+        return;
+      }
       const found = functions.get(target.arn);
       if (!found?.instance) {
         throw new TargetInvocationError(
@@ -235,6 +248,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       }
     }
   }
+
+  const sqs = startLocalSqs({
+    template,
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+    timeScale: options.queueTimeScale ?? waitScale,
+    statePath: paths.sqs,
+    invokeFunction: (name, event) => {
+      const fn = [...functions.values()].find(({ spec }) => spec.functionName === name)?.instance;
+      if (!fn) throw new Error(`no local function ${name}`);
+      return fn.invoke(event);
+    },
+    onDeadLetter: (letter) => bus.keepDeadLetter(letter),
+    timeline,
+  });
 
   // The watcher's EC2 calls go over HTTP like a service integration's; the endpoint they need is
   // started below, with the Step Functions service it serves, so the client is made on first use.
@@ -286,13 +314,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sfn: createSfnService(stepFunctions),
       ssm,
       dynamodb: dynamodb.service,
+      sqs: { handle: (request) => sqsService.handle(request) },
       local: createInspectionService({ bus, ec2, sink: () => sink, stepFunctions }),
     },
   });
 
-  const webhookEnvironment: Record<string, string> = options.webhook
-    ? { WEBHOOK_URL: options.webhook.url, WEBHOOK_FORMAT: options.webhook.format ?? 'jandi' }
-    : { WEBHOOK_URL: sink?.url ?? '', WEBHOOK_FORMAT: 'jandi' };
+  const sqsService = sqs.service(endpoint.url);
+  const webhookEnvironment: Record<string, string> = options.webhookTargets
+    ? { WEBHOOK_TARGETS: JSON.stringify(options.webhookTargets) }
+    : options.webhook
+      ? { WEBHOOK_URL: options.webhook.url, WEBHOOK_FORMAT: options.webhook.format ?? 'jandi' }
+      : { WEBHOOK_URL: sink?.url ?? '', WEBHOOK_FORMAT: 'jandi' };
   for (const entry of functions.values()) {
     const { spec } = entry;
     const environment: Record<string, string> = {
@@ -306,6 +338,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
     };
+    sqs.localizeQueueUrls(environment, endpoint.url);
     // Secrets Manager is not emulated: the notifier gets its target the simple way instead.
     if (spec.service === 'notifier') {
       delete environment.WEBHOOK_SECRET_ARN;
@@ -383,6 +416,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     renameSync(`${paths.ec2}.tmp`, paths.ec2);
     writeFileSync(`${paths.ssm}.tmp`, JSON.stringify(ssm.snapshotState()));
     renameSync(`${paths.ssm}.tmp`, paths.ssm);
+    sqs.save();
   };
   const saver = setInterval(saveEc2, 2_000);
 
@@ -403,6 +437,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       for (let round = 0; round < 100; round++) {
         await stepFunctions.whenIdle();
         await bus.whenIdle();
+        await sqs.whenIdle();
         await stepFunctions.whenIdle();
         if (!stepFunctions.listStateMachines().some(hasRunning)) return;
       }
@@ -416,6 +451,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       await stepFunctions.close();
       watcherEc2?.destroy();
       await bus.close();
+      await sqs.stop();
       await Promise.all([...functions.values()].map((entry) => entry.instance?.close()));
       await endpoint.close();
       await dynamodb.close();

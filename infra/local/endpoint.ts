@@ -15,6 +15,8 @@ export interface LocalEndpointOptions {
     /** Systems Manager Parameter Store (`AmazonSSM.*`, JSON 1.1). */
     readonly ssm?: LocalService;
     readonly dynamodb?: LocalService;
+    /** SQS over its JSON protocol (`AmazonSQS.*`, JSON 1.0). */
+    readonly sqs?: LocalService;
     /** The local cloud's own inspection API, under `/_local/` (events, dead letters, webhooks). */
     readonly local?: LocalService;
   };
@@ -99,6 +101,7 @@ const TARGET_PREFIXES = [
   ['AWSStepFunctions.', 'sfn', 'Step Functions'],
   ['AmazonSSM.', 'ssm', 'Systems Manager'],
   ['DynamoDB_20120810.', 'dynamodb', 'DynamoDB'],
+  ['AmazonSQS.', 'sqs', 'SQS'],
 ] as const;
 
 function route(

@@ -108,3 +108,38 @@ export function parseNotifierConfig(
   }
   return { targets: only.build(), delivery };
 }
+
+/** Where notifications wait between attempts, and what is known of their deliveries. */
+export interface NotificationQueueConfig {
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly deliveryTableName: string;
+  /** From a notification's first receipt, how long a failing delivery is retried. */
+  readonly retryWindowMs: number;
+}
+
+/**
+ * Longest retry window, a week: SQS's redrive backstop allows at most 1,000 receives, and a week of
+ * backoff (15-minute steps, jittered) stays well under that; the queue keeps messages 14 days.
+ */
+export const MAX_NOTIFICATION_RETRY_HOURS = 7 * 24;
+
+const queueSchema = z.object({
+  NOTIFICATION_QUEUE_URL: env.required(),
+  NOTIFICATION_DEAD_LETTER_QUEUE_URL: env.required(),
+  DELIVERY_TABLE_NAME: env.required(),
+  NOTIFICATION_RETRY_HOURS: env.integer(24, { min: 1, max: MAX_NOTIFICATION_RETRY_HOURS }),
+});
+
+/** Reads the queue, dead-letter queue, delivery table and retry window the stack gives. */
+export function parseNotificationQueueConfig(
+  environment: Record<string, string | undefined> = process.env,
+): NotificationQueueConfig {
+  const config = parseConfig('notifier', queueSchema, environment);
+  return {
+    queueUrl: config.NOTIFICATION_QUEUE_URL,
+    deadLetterQueueUrl: config.NOTIFICATION_DEAD_LETTER_QUEUE_URL,
+    deliveryTableName: config.DELIVERY_TABLE_NAME,
+    retryWindowMs: config.NOTIFICATION_RETRY_HOURS * 3_600_000,
+  };
+}

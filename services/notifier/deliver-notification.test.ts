@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AmiAvailableV1 } from '../../events/ami-available.v1';
 import { AmiFailedV1 } from '../../events/ami-failed.v1';
-import { deliverNotification, WebhookDeliveryError } from './deliver-notification';
+import { deliverNotification, describeUndelivered } from './deliver-notification';
+import { inMemoryDeliveryLedger } from './delivery-ledger.fake';
 import {
   answer,
   captureOutput,
@@ -33,7 +34,10 @@ afterEach(() => {
 
 function deps(replies: Parameters<typeof fakePost>[0]) {
   const { post, requests } = fakePost(replies);
-  return { requests, deps: { ...fakeTime(), ...observability(), post } };
+  return {
+    requests,
+    deps: { ...fakeTime(), ...observability(), post, ledger: inMemoryDeliveryLedger() },
+  };
 }
 
 describe('deliverNotification', () => {
@@ -88,13 +92,13 @@ describe('deliverNotification', () => {
     expect(verifyWebhookSignature(secret, delivery, notifyDeps.clock())).toBe(true);
   });
 
-  it('should report a 4xx without retrying or throwing', async () => {
+  it('should report a 4xx as a rejection without retrying it', async () => {
     const { requests, deps: notifyDeps } = deps({
       [SLACK]: [answer(400)],
     });
     await expect(
       deliverNotification(available, [{ url: SLACK, format: 'slack' }], policy, notifyDeps),
-    ).resolves.toBeUndefined();
+    ).resolves.toMatchObject({ failures: [], rejections: [{ target: 0, status: 400 }] });
     expect(requests).toHaveLength(1);
     const errors = output.json().filter((line) => line.level === 'ERROR');
     expect(errors).toEqual([
@@ -103,7 +107,7 @@ describe('deliverNotification', () => {
     expect(deliveryOutcomes(output.json())).toEqual({ rejected: 1 });
   });
 
-  it('should finish every other target before throwing for one that kept failing', async () => {
+  it('should finish every other target and report the one that kept failing', async () => {
     const targets: WebhookTarget[] = [
       { url: SLACK, format: 'slack' },
       { url: JSON_SINK, format: 'json' },
@@ -112,16 +116,16 @@ describe('deliverNotification', () => {
       [SLACK]: Array.from({ length: 20 }, () => answer(503)),
       [JSON_SINK]: [answer(500), answer(200)],
     });
-    const delivery = deliverNotification(available, targets, policy, notifyDeps);
-    await expect(delivery).rejects.toThrow(WebhookDeliveryError);
-    await expect(delivery).rejects.toMatchObject({
+    const report = await deliverNotification(available, targets, policy, notifyDeps);
+    expect(report).toMatchObject({
       failures: [{ target: 0, format: 'slack', lastFailure: 'HTTP 503' }],
+      rejections: [],
     });
     expect(requests.filter((request) => request.url === JSON_SINK)).toHaveLength(2);
     expect(deliveryOutcomes(output.json())).toEqual({ delivered: 1, failed: 1 });
   });
 
-  it('should never write a webhook URL or secret to the logs or the error', async () => {
+  it('should never write a webhook URL or secret to the logs or the reason', async () => {
     const targets: WebhookTarget[] = [
       { url: SLACK, format: 'slack' },
       { url: TEAMS, format: 'teams' },
@@ -133,13 +137,12 @@ describe('deliverNotification', () => {
       // As node:http rejects: a plain Error with a code, its message naming the host.
       [JSON_SINK]: Array.from({ length: 20 }, () => networkError('ENOTFOUND', JSON_SINK)),
     });
-    const error = await deliverNotification(available, targets, policy, notifyDeps).catch(
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(WebhookDeliveryError);
+    const report = await deliverNotification(available, targets, policy, notifyDeps);
+    expect(report.failures).toHaveLength(1);
+    expect(report.rejections).toHaveLength(1);
     // The failures quoted the host: nothing below may repeat it.
     expect(networkError('ENOTFOUND', JSON_SINK).message).toContain('deploys.example.com');
-    const everything = `${output.text()}\n${String(error)}\n${JSON.stringify(error)}`;
+    const everything = `${output.text()}\n${describeUndelivered(report)}\n${JSON.stringify(report)}`;
     expect(output.lines.length).toBeGreaterThan(2);
     for (const secret of [
       'slacktokensecret',

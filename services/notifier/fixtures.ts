@@ -1,4 +1,5 @@
 // Test support shared by the notifier's tests: realistic events, a fake post, clock and sleep.
+import type { SQSRecord } from 'aws-lambda';
 import { vi } from 'vitest';
 import type { EventContract } from '../../events/contract';
 import { createObservability } from '../shared/observability';
@@ -18,6 +19,30 @@ export function eventBridgeEvent(contract: EventContract, detail: unknown) {
     region: 'ap-northeast-2',
     resources: [],
     detail,
+  };
+}
+
+/** A message of the notification queue, as Lambda's event source mapping hands it over. */
+export function sqsRecord(
+  body: unknown,
+  receiveCount = 1,
+  firstReceivedAt = new Date(),
+): SQSRecord {
+  return {
+    messageId: `message-${receiveCount}`,
+    receiptHandle: `receipt-${receiveCount}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: String(firstReceivedAt.getTime()),
+      SenderId: 'AIDAEVENTBRIDGE',
+      ApproximateFirstReceiveTimestamp: String(firstReceivedAt.getTime()),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:ap-northeast-2:111122223333:notifications',
+    awsRegion: 'ap-northeast-2',
   };
 }
 

@@ -1,5 +1,7 @@
+import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeImagesCommand, EC2Client, type Image } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -7,12 +9,17 @@ import { AmiAvailableV1 } from '../../events/ami-available.v1';
 import { AmiCreatedV1 } from '../../events/ami-created.v1';
 import { AmiFailedV1 } from '../../events/ami-failed.v1';
 import { AmiPurgedV1 } from '../../events/ami-purged.v1';
-import { InvalidEventError } from '../../events/contract';
 import { ConfigurationError } from '../shared/config';
 import { METRIC } from '../shared/observability';
 import { DEPLOY_REASON, TAG } from '../shared/tags';
-import { WebhookDeliveryError } from './deliver-notification';
-import { answer, captureOutput, eventBridgeEvent, fakePost, type Reply } from './fixtures';
+import {
+  answer,
+  captureOutput,
+  eventBridgeEvent,
+  fakePost,
+  type Reply,
+  sqsRecord,
+} from './fixtures';
 
 const JANDI = 'https://wh.jandi.com/connect-api/webhook/15016768/0a1b2c3d4e5f-secrettoken';
 const ARN =
@@ -36,6 +43,22 @@ const context: Context = {
 let output: ReturnType<typeof captureOutput>;
 const secretsManager = mockClient(SecretsManagerClient);
 const ec2 = mockClient(EC2Client);
+const sqs = mockClient(SQSClient);
+const dynamodb = mockClient(DynamoDBClient);
+const QUEUE_URL = 'https://sqs.ap-northeast-2.amazonaws.com/111122223333/notifications';
+const DEAD_LETTER_QUEUE_URL = 'https://sqs.ap-northeast-2.amazonaws.com/111122223333/undelivered';
+
+/** The queue message Lambda hands the notifier for one EventBridge event. */
+const queued = (event: unknown) => ({ Records: [sqsRecord(event)] });
+
+/** What the notifier sent to the dead-letter queue, with the reason. */
+function deadLetters() {
+  return sqs.commandCalls(SendMessageCommand).map((call) => ({
+    queueUrl: call.args[0].input.QueueUrl,
+    body: call.args[0].input.MessageBody,
+    reason: call.args[0].input.MessageAttributes?.reason?.StringValue,
+  }));
+}
 /** The images EC2 knows, by id: the example's AMI, available and tagged as ours. */
 let images: Map<string, Image>;
 
@@ -43,6 +66,12 @@ beforeEach(() => {
   vi.resetModules();
   secretsManager.reset();
   ec2.reset();
+  sqs.reset();
+  dynamodb.reset();
+  sqs.on(SendMessageCommand).resolves({ MessageId: 'dead-letter-1' });
+  sqs.on(ChangeMessageVisibilityCommand).resolves({});
+  dynamodb.on(QueryCommand).resolves({ Items: [] });
+  dynamodb.on(PutItemCommand).resolves({});
   const example = AmiAvailableV1.examples[0]?.data;
   images = new Map([
     [
@@ -61,6 +90,9 @@ beforeEach(() => {
     Images: (input.ImageIds ?? []).flatMap((id: string) => images.get(id) ?? []),
   }));
   vi.stubEnv('AWS_REGION', 'ap-northeast-2');
+  vi.stubEnv('NOTIFICATION_QUEUE_URL', QUEUE_URL);
+  vi.stubEnv('NOTIFICATION_DEAD_LETTER_QUEUE_URL', DEAD_LETTER_QUEUE_URL);
+  vi.stubEnv('DELIVERY_TABLE_NAME', 'deliveries');
   output = captureOutput();
 });
 afterEach(() => {
@@ -93,7 +125,7 @@ describe('notifier handler', () => {
       { [JANDI]: [answer(200)] },
     );
     // Act
-    await handler(eventBridgeEvent(AmiAvailableV1, AmiAvailableV1.examples[0]), context);
+    await handler(queued(eventBridgeEvent(AmiAvailableV1, AmiAvailableV1.examples[0])), context);
     // Assess
     expect(requests).toHaveLength(1);
     expect(requests[0]?.headers.accept).toBe('application/vnd.tosslab.jandi-v2+json');
@@ -124,7 +156,7 @@ describe('notifier handler', () => {
       { WEBHOOK_URL: JANDI, WEBHOOK_FORMAT: 'slack' },
       { [JANDI]: [answer(200)] },
     );
-    await handler(eventBridgeEvent(AmiFailedV1, AmiFailedV1.examples[0]), context);
+    await handler(queued(eventBridgeEvent(AmiFailedV1, AmiFailedV1.examples[0])), context);
     expect(JSON.parse(requests[0]?.body ?? '').text).toContain('AMI failed: service-worker');
     expect(metricsEmitted(METRIC.failed)).toBe(1);
     expect(metricsEmitted(METRIC.available)).toBe(0);
@@ -138,8 +170,8 @@ describe('notifier handler', () => {
       { WEBHOOK_SECRET_ARN: ARN },
       { [JANDI]: [answer(204)] },
     );
-    await handler(eventBridgeEvent(AmiPurgedV1, AmiPurgedV1.examples[0]), context);
-    await handler(eventBridgeEvent(AmiAvailableV1, AmiAvailableV1.examples[0]), context);
+    await handler(queued(eventBridgeEvent(AmiPurgedV1, AmiPurgedV1.examples[0])), context);
+    await handler(queued(eventBridgeEvent(AmiAvailableV1, AmiAvailableV1.examples[0])), context);
     expect(requests).toHaveLength(1);
     expect(JSON.parse(requests[0]?.body ?? '').embeds[0].title).toBe('AMI purge: service-api');
   });
@@ -159,14 +191,22 @@ describe('notifier handler', () => {
       /detail\.data\.imageId/,
     ],
     ['something that is not an EventBridge event', { hello: 'world' }, /got detail-type undefined/],
-  ])('should throw InvalidEventError for %s and post nothing', async (_name, event, message) => {
-    const { handler, requests } = await coldStart({ WEBHOOK_URL: JANDI }, {});
-    const error = await handler(event, context).catch((caught: unknown) => caught);
-    // A fresh module graph per cold start: compare class names, not identities.
-    expect(error).toMatchObject({ name: InvalidEventError.name });
-    expect(String(error)).toMatch(message);
-    expect(requests).toHaveLength(0);
-  });
+  ])(
+    'should dead-letter %s with the reason at once and post nothing',
+    async (_name, event, message) => {
+      const { handler, requests } = await coldStart({ WEBHOOK_URL: JANDI }, {});
+      const result = await handler(queued(event), context);
+      expect(result.batchItemFailures).toEqual([]);
+      expect(deadLetters()).toEqual([
+        {
+          queueUrl: DEAD_LETTER_QUEUE_URL,
+          body: JSON.stringify(event),
+          reason: expect.stringMatching(message),
+        },
+      ]);
+      expect(requests).toHaveLength(0);
+    },
+  );
 
   it.each([
     ['an image that does not exist', () => images.clear(), /does not exist/],
@@ -195,29 +235,54 @@ describe('notifier handler', () => {
       );
 
       // Act
-      const error = await handler(
-        eventBridgeEvent(AmiAvailableV1, AmiAvailableV1.examples[0]),
+      const result = await handler(
+        queued(eventBridgeEvent(AmiAvailableV1, AmiAvailableV1.examples[0])),
         context,
-      ).catch((caught: unknown) => caught);
+      );
 
       // Assess
-      expect(error).toMatchObject({ name: 'ClaimRejectedError' });
-      expect(String(error)).toMatch(message);
+      expect(result.batchItemFailures).toEqual([]);
+      expect(deadLetters()).toEqual([
+        expect.objectContaining({
+          queueUrl: DEAD_LETTER_QUEUE_URL,
+          reason: expect.stringMatching(message),
+        }),
+      ]);
       expect(requests).toHaveLength(0);
       expect(metricsEmitted(METRIC.available)).toBe(0);
     },
   );
 
-  it('should fail the invocation when a webhook keeps failing, so the event is retried', async () => {
+  it('should hand a notification back to the queue with a backoff while its webhook keeps failing', async () => {
     const { handler, requests } = await coldStart(
       { WEBHOOK_URL: JANDI, WEBHOOK_RETRY_BUDGET_MS: '0' },
       { [JANDI]: [answer(502)] },
     );
-    await expect(
-      handler(eventBridgeEvent(AmiAvailableV1, AmiAvailableV1.examples[0]), context),
-    ).rejects.toMatchObject({ name: WebhookDeliveryError.name });
+    const result = await handler(
+      queued(eventBridgeEvent(AmiAvailableV1, AmiAvailableV1.examples[0])),
+      context,
+    );
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
+    const [visibility] = sqs.commandCalls(ChangeMessageVisibilityCommand);
+    expect(visibility?.args[0].input).toMatchObject({
+      QueueUrl: QUEUE_URL,
+      ReceiptHandle: 'receipt-1',
+    });
+    expect(visibility?.args[0].input.VisibilityTimeout).toBeGreaterThanOrEqual(24);
+    expect(deadLetters()).toEqual([]);
     expect(requests).toHaveLength(1);
     expect(output.text()).not.toContain('secrettoken');
+  });
+
+  it('should record a delivery in the table by a hash of the target, never its URL', async () => {
+    const { handler } = await coldStart({ WEBHOOK_URL: JANDI }, { [JANDI]: [answer(200)] });
+    await handler(queued(eventBridgeEvent(AmiFailedV1, AmiFailedV1.examples[0])), context);
+    const [put] = dynamodb.commandCalls(PutItemCommand);
+    expect(put?.args[0].input).toMatchObject({
+      TableName: 'deliveries',
+      Item: { eventId: { S: '7f3c9a52-1b2e-4d6f-8a90-3c4d5e6f7a8b' }, outcome: { S: 'delivered' } },
+    });
+    expect(JSON.stringify(put?.args[0].input)).not.toContain('secrettoken');
   });
 
   it('should refuse to start without a webhook target, naming the variables', async () => {

@@ -1,6 +1,6 @@
 import type { AvailableImageClaim } from '../shared/available-image-claim';
 import { METRIC, MetricUnit } from '../shared/observability';
-import { deliverNotification, type NotifyDeps } from './deliver-notification';
+import { type DeliveryReport, deliverNotification, type NotifyDeps } from './deliver-notification';
 import type { DeliveryPolicy } from './deliver-webhook';
 import { parseNotification } from './notification';
 import type { WebhookTarget } from './webhook-target';
@@ -14,10 +14,11 @@ export interface NotifierDeps extends NotifyDeps {
 
 /**
  * Handles one EventBridge event: parse it against its contract, count terminal AMI outcomes, and
- * deliver it to every subscribed webhook. Throws on an invalid event, an unreadable target list or
- * a delivery that kept failing, so the platform retries and finally dead-letters the event.
+ * deliver it to every subscribed webhook that has not got it yet. Throws `InvalidEventError` on an
+ * event that breaks its contract or whose claim EC2 does not bear out, and any other error on an
+ * unreadable target list; reports the targets still failing or refusing it.
  */
-export async function notify(event: unknown, deps: NotifierDeps): Promise<void> {
+export async function notify(event: unknown, deps: NotifierDeps): Promise<DeliveryReport> {
   const notification = parseNotification(event);
   const { metadata } = notification.event.detail;
   deps.logger.appendKeys({
@@ -30,12 +31,12 @@ export async function notify(event: unknown, deps: NotifierDeps): Promise<void> 
     const { data } = notification.event.detail;
     await deps.checkAvailableImage({ imageId: data.imageId, instanceName: data.instanceName });
   }
-  // Counted on receipt: a retried invocation may count an event twice (at-least-once).
+  // Counted on receipt: a retried notification counts again (at-least-once).
   if (notification.detailType === 'AmiAvailable') {
     deps.metrics.addMetric(METRIC.available, MetricUnit.Count, 1);
   } else if (notification.detailType === 'AmiFailed') {
     deps.metrics.addMetric(METRIC.failed, MetricUnit.Count, 1);
   }
   const targets = await deps.loadTargets();
-  await deliverNotification(notification, targets, deps.policy, deps);
+  return deliverNotification(notification, targets, deps.policy, deps);
 }

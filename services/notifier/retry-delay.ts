@@ -23,3 +23,35 @@ export function parseRetryAfter(value: string | null, now: Date): number | undef
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now.getTime());
 }
+
+/** First wait of a notification whose delivery failed; each time it comes back doubles it. */
+const BASE_REDELIVERY_SECONDS = 30;
+const MAX_REDELIVERY_SECONDS = 15 * 60;
+/** The share of each step taken off at random, so notifications failing together spread out. */
+const REDELIVERY_JITTER = 0.2;
+
+/**
+ * How long the queue should hide a notification before handing it over again, from the times it
+ * was received: 30 s doubling up to 15 minutes, less up to a fifth at random. Bounded below, so
+ * the redrive backstop (`maxReceiveCount`) can be computed from the retry window.
+ */
+export function redeliveryDelaySeconds(receiveCount: number, random: () => number): number {
+  const exponent = Math.min(Math.max(receiveCount, 1) - 1, 10);
+  const step = Math.min(MAX_REDELIVERY_SECONDS, BASE_REDELIVERY_SECONDS * 2 ** exponent);
+  return Math.round(step * (1 - REDELIVERY_JITTER * random()));
+}
+
+/** Receives within a retry window, at most: every wait is at least the shortest jittered step. */
+export function maxReceivesWithin(windowSeconds: number): number {
+  let receives = 0;
+  let elapsed = 0;
+  while (elapsed < windowSeconds) {
+    receives++;
+    const step = Math.min(
+      MAX_REDELIVERY_SECONDS,
+      BASE_REDELIVERY_SECONDS * 2 ** Math.min(receives - 1, 10),
+    );
+    elapsed += step * (1 - REDELIVERY_JITTER);
+  }
+  return receives + 1;
+}

@@ -12,6 +12,8 @@ export const METRIC = {
   failed: 'AmisFailed',
   purged: 'AmisPurged',
   webhookDeliveries: 'WebhookDeliveries',
+  /** A webhook refused a notification (4xx): its URL is likely revoked. */
+  webhookRejected: 'WebhookRejected',
 } as const;
 
 /**

@@ -116,6 +116,12 @@ describe('service functions', () => {
       WEBHOOK_FORMAT: 'jandi',
       WEBHOOK_TIMEOUT_MS: '5000',
       WEBHOOK_RETRY_BUDGET_MS: '20000',
+      NOTIFICATION_QUEUE_URL: expect.stringMatching(/^NotifierNotifications/),
+      NOTIFICATION_DEAD_LETTER_QUEUE_URL: expect.stringMatching(
+        /^NotifierUndeliveredNotifications/,
+      ),
+      NOTIFICATION_RETRY_HOURS: '24',
+      DELIVERY_TABLE_NAME: expect.stringMatching(/^NotifierDeliveries/),
     });
     expect(environmentOf(json, 'janitor')).toEqual({
       ...COMMON_ENVIRONMENT,
@@ -200,7 +206,8 @@ describe('service functions', () => {
     expect(JSON.stringify(json)).not.toMatch(/WEBHOOK_URL|hooks\.slack|wh\.jandi/);
   });
 
-  it.each(['creator', 'notifier', 'janitor'])(
+  // The notifier reads a queue instead (test/infra/notifier-queue.test.ts).
+  it.each(['creator', 'janitor'])(
     'should retry failed asynchronous %s invocations, then keep them in an encrypted queue',
     (service) => {
       const [logicalId] = serviceFunction(json, service);
@@ -259,12 +266,18 @@ describe('event bus and rules', () => {
         });
       expect(rules).toHaveLength(1);
       const [functionId] = serviceFunction(json, service);
+      // The notifier's events wait in its queue (test/infra/notifier-queue.test.ts).
+      const [[queueId] = []] = resourcesWithMetadata(
+        json,
+        'AWS::SQS::Queue',
+        TEMPLATE_METADATA.role,
+      ).filter(([, queue]) => queue.Metadata?.[TEMPLATE_METADATA.role] === 'notifications');
       expect(rules[0]?.Properties).toMatchObject({
         EventBusName: { Ref: 'EventsBus45DE4339' },
         EventPattern: contract.pattern,
         Targets: [
           {
-            Arn: { 'Fn::GetAtt': [functionId, 'Arn'] },
+            Arn: { 'Fn::GetAtt': [service === 'notifier' ? queueId : functionId, 'Arn'] },
             RetryPolicy: { MaximumEventAgeInSeconds: 21600, MaximumRetryAttempts: 185 },
             DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
           },

@@ -126,6 +126,8 @@ export interface EventBus {
   /** Every accepted event, oldest first. */
   events(): readonly EventEnvelope[];
   deadLetters(): readonly DeadLetter[];
+  /** Keeps a dead letter that arrived another way (e.g. through an SQS dead-letter queue). */
+  keepDeadLetter(deadLetter: DeadLetter): void;
   /** Resolves once every target delivery has succeeded or been dead-lettered. */
   whenIdle(): Promise<void>;
   /** Stops retries; deliveries still waiting are dead-lettered with code `Shutdown`. */
@@ -446,6 +448,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
 
     events: () => log,
     deadLetters: () => dead,
+    keepDeadLetter,
     whenIdle: () => deliveries.whenIdle(),
     close: () => deliveries.close(),
   };

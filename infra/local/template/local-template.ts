@@ -98,6 +98,24 @@ export interface LocalApiRoute {
   readonly functionLogicalId: string;
 }
 
+/** An SQS queue of the template (see infra/local/sqs/queues.ts). */
+export interface LocalTemplateQueue {
+  readonly name: string;
+  readonly arn: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionSeconds: number;
+  readonly redrive?: { readonly deadLetterArn: string; readonly maxReceiveCount: number };
+  readonly deadLetters: boolean;
+}
+
+/** An event source mapping from a queue to a function. */
+export interface LocalTemplateEventSourceMapping {
+  readonly queueArn: string;
+  readonly functionName: string;
+  readonly batchSize: number;
+  readonly reportBatchItemFailures: boolean;
+}
+
 /** What the local cloud runs, read from the synthesized template and resolved to local values. */
 export interface LocalTemplate {
   readonly bus: { readonly logicalId: string; readonly name: string; readonly arn: string };
@@ -105,6 +123,9 @@ export interface LocalTemplate {
   readonly rules: readonly LocalRuleSpec[];
   /** ARNs of the dead-letter queues (`ami-lifecycle:role` `dead-letters`): a rule target there dead-letters. */
   readonly deadLetterQueueArns: readonly string[];
+  /** Every SQS queue, dead-letter queues included. */
+  readonly queues: readonly LocalTemplateQueue[];
+  readonly eventSourceMappings: readonly LocalTemplateEventSourceMapping[];
   /** The watcher. */
   readonly stateMachine: LocalStateMachineSpec;
   /** Every state machine of the stack, the watcher included. */
@@ -353,11 +374,53 @@ export function readLocalTemplate(
     .filter(([, queue]) => queue.Metadata?.[TEMPLATE_METADATA.role] === 'dead-letters')
     .map(([logicalId, queue]) => arn(queue.Type, physicalName(logicalId)));
 
+  const queues = ofType('AWS::SQS::Queue').map(([logicalId, queue]): LocalTemplateQueue => {
+    const props = queue.Properties ?? {};
+    const redrive = props.RedrivePolicy as
+      | { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown }
+      | undefined;
+    return {
+      name: physicalName(logicalId),
+      arn: arn(queue.Type, physicalName(logicalId)),
+      // SQS's defaults: 30 s and 4 days.
+      visibilityTimeoutSeconds: Number(props.VisibilityTimeout ?? 30),
+      retentionSeconds: Number(props.MessageRetentionPeriod ?? 345_600),
+      ...(redrive?.deadLetterTargetArn === undefined
+        ? {}
+        : {
+            redrive: {
+              deadLetterArn: resolveString(
+                redrive.deadLetterTargetArn,
+                context,
+                `${logicalId} RedrivePolicy`,
+              ),
+              maxReceiveCount: Number(redrive.maxReceiveCount ?? 10),
+            },
+          }),
+      deadLetters: queue.Metadata?.[TEMPLATE_METADATA.role] === 'dead-letters',
+    };
+  });
+  const eventSourceMappings = ofType('AWS::Lambda::EventSourceMapping').map(
+    ([logicalId, mapping]): LocalTemplateEventSourceMapping => {
+      const props = mapping.Properties ?? {};
+      return {
+        queueArn: resolveString(props.EventSourceArn, context, `${logicalId} EventSourceArn`),
+        functionName: resolveString(props.FunctionName, context, `${logicalId} FunctionName`),
+        batchSize: Number(props.BatchSize ?? 10),
+        reportBatchItemFailures: (
+          (props.FunctionResponseTypes as unknown[] | undefined) ?? []
+        ).includes('ReportBatchItemFailures'),
+      };
+    },
+  );
+
   return {
     bus,
     functions,
     rules,
     deadLetterQueueArns,
+    queues,
+    eventSourceMappings,
     stateMachine,
     stateMachines,
     tables,

@@ -35,8 +35,8 @@ describe('the synthesized stack as the local cloud reads it', () => {
     expect(JSON.stringify(template.stateMachines)).not.toMatch(/Fn::|"Ref"|\$\{Token/);
   });
 
-  it('should find the waiting-checks table the watcher names, the purge journal and the request ledger', () => {
-    expect(template.tables).toHaveLength(3);
+  it('should find the waiting-checks table the watcher names, the purge journal, the request ledger and the webhook deliveries', () => {
+    expect(template.tables).toHaveLength(4);
     const ledger = template.tables.find((candidate) => candidate.partitionKey.name === 'requestId');
     expect(ledger).toMatchObject({
       sortKey: { name: 'instanceName', type: 'S' },
@@ -49,6 +49,10 @@ describe('the synthesized stack as the local cloud reads it', () => {
         },
       ],
     });
+    const deliveries = template.tables.find(
+      (candidate) => candidate.partitionKey.name === 'eventId',
+    );
+    expect(deliveries?.sortKey).toEqual({ name: 'target', type: 'S' });
     const table = template.tables.find((candidate) => candidate.partitionKey.name === 'imageId');
     expect(table?.sortKey).toBeUndefined();
     const journal = template.tables.find((candidate) => candidate.partitionKey.name === 'runId');
@@ -57,6 +61,24 @@ describe('the synthesized stack as the local cloud reads it', () => {
     for (const machine of template.stateMachines.filter((m) => m.service !== 'purge-run')) {
       expect(JSON.stringify(machine.definition)).toContain(`"TableName":"${table?.name}"`);
     }
+  });
+
+  it("should read the notifier's queue, its redrive to a dead-letter queue, and its event source mapping", () => {
+    const notifier = template.functions.find((fn) => fn.service === 'notifier');
+    const [mapping] = template.eventSourceMappings;
+    expect(template.eventSourceMappings).toHaveLength(1);
+    expect(mapping).toMatchObject({
+      functionName: notifier?.functionName,
+      reportBatchItemFailures: true,
+    });
+    const queue = template.queues.find((candidate) => candidate.arn === mapping?.queueArn);
+    expect(queue?.deadLetters).toBe(false);
+    expect(template.deadLetterQueueArns).toContain(queue?.redrive?.deadLetterArn);
+    expect(queue?.redrive?.maxReceiveCount).toBeGreaterThan(100);
+    const subscribed = template.rules.filter((rule) =>
+      rule.targets.some((target) => target.arn === queue?.arn),
+    );
+    expect(subscribed).toHaveLength(3);
   });
 
   it('should put the EC2 AMI State Change rule on the default bus, targeting the wake-up', () => {
