@@ -280,7 +280,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     port: options.awsPort ?? 4566,
     services: {
       ec2: afterEachRequest(ec2, () => amiStateEvents.rearm()),
-      events: createEventsService(bus),
+      events: createEventsService(bus, { scheduledRules: template.rules }),
       sfn: createSfnService(stepFunctions),
       ssm,
       dynamodb: dynamodb.service,
