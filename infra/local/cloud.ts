@@ -349,11 +349,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
   });
   for (const machine of template.stateMachines) {
-    stepFunctions.registerStateMachine({
-      arn: machine.arn,
-      name: machine.name,
-      definition: machine.definition as never,
-    });
+    stepFunctions.registerStateMachine({ ...machine, definition: machine.definition as never });
   }
   amiStateEvents.attach(ec2);
   const schedules = startSchedules(template, bus, timeline);
