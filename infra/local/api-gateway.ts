@@ -110,12 +110,15 @@ async function answer(
   // A request target that is no URL (e.g. `//[::`) names no route either.
   const url = URL.parse(request.url ?? '/', 'http://localhost');
   const method = request.method ?? 'GET';
-  const route = routes.find(
-    (candidate) =>
-      url?.pathname === `/${candidate.stage}${candidate.resourcePath}` &&
-      candidate.method === method,
+  const onPath = routes.filter(
+    (candidate) => url?.pathname === `/${candidate.stage}${candidate.resourcePath}`,
   );
-  // REST APIs answer 403 "Missing Authentication Token" for any unknown method or path.
+  // A method defined for the resource wins over its ANY method, which takes every other one.
+  const route =
+    onPath.find((candidate) => candidate.method === method) ??
+    onPath.find((candidate) => candidate.method === 'ANY');
+  // REST APIs answer 403 "Missing Authentication Token" for a method or path they do not define:
+  // the template defines create-ami for POST only, so a GET never reaches the function there.
   if (!route || !url) return json(403, 'Missing Authentication Token');
   let result: unknown;
   try {
@@ -172,7 +175,8 @@ function toProxyEvent(
   return {
     resource: route.resourcePath,
     path: url.pathname.slice(route.stage.length + 1),
-    httpMethod: route.method,
+    // The request's own method: under ANY it is not the route's.
+    httpMethod: request.method ?? route.method,
     headers,
     multiValueHeaders,
     queryStringParameters: query.length
@@ -190,7 +194,7 @@ function toProxyEvent(
       apiId: 'local',
       authorizer: null,
       protocol: `HTTP/${request.httpVersion}`,
-      httpMethod: route.method,
+      httpMethod: request.method ?? route.method,
       path: url.pathname,
       stage: route.stage,
       requestId: randomUUID(),
