@@ -110,15 +110,17 @@ async function answer(
   // A request target that is no URL (e.g. `//[::`) names no route either.
   const url = URL.parse(request.url ?? '/', 'http://localhost');
   const method = request.method ?? 'GET';
-  const matched = routes
-    .filter((candidate) => candidate.method === method)
-    .map((candidate) => ({
-      route: candidate,
-      pathParameters:
-        url && matchPath(`/${candidate.stage}${candidate.resourcePath}`, url.pathname),
-    }))
-    .find((candidate) => candidate.pathParameters !== undefined);
-  // REST APIs answer 403 "Missing Authentication Token" for any unknown method or path.
+  const onPath = routes.flatMap((candidate) => {
+    const pathParameters =
+      url && matchPath(`/${candidate.stage}${candidate.resourcePath}`, url.pathname);
+    return pathParameters === undefined ? [] : [{ route: candidate, pathParameters }];
+  });
+  // A method defined for the resource wins over its ANY method, which takes every other one.
+  const matched =
+    onPath.find((candidate) => candidate.route.method === method) ??
+    onPath.find((candidate) => candidate.route.method === 'ANY');
+  // REST APIs answer 403 "Missing Authentication Token" for a method or path they do not define:
+  // the template defines create-ami for POST only, so a GET never reaches the function there.
   if (!matched || !url) return json(403, 'Missing Authentication Token');
   const { route, pathParameters } = matched;
   let result: unknown;
@@ -209,7 +211,8 @@ function toProxyEvent(
   return {
     resource: route.resourcePath,
     path: url.pathname.slice(route.stage.length + 1),
-    httpMethod: route.method,
+    // The request's own method: under ANY it is not the route's.
+    httpMethod: request.method ?? route.method,
     headers,
     multiValueHeaders,
     queryStringParameters: query.length
@@ -227,7 +230,7 @@ function toProxyEvent(
       apiId: 'local',
       authorizer: null,
       protocol: `HTTP/${request.httpVersion}`,
-      httpMethod: route.method,
+      httpMethod: request.method ?? route.method,
       path: url.pathname,
       stage: route.stage,
       requestId: randomUUID(),

@@ -310,7 +310,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     port: options.awsPort ?? 4566,
     services: {
       ec2: afterEachRequest(ec2, () => amiStateEvents.rearm()),
-      events: createEventsService(bus),
+      events: createEventsService(bus, { scheduledRules: template.rules }),
       sfn: createSfnService(stepFunctions),
       ssm,
       dynamodb: dynamodb.service,
@@ -384,11 +384,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
   });
   for (const machine of template.stateMachines) {
-    stepFunctions.registerStateMachine({
-      arn: machine.arn,
-      name: machine.name,
-      definition: machine.definition as never,
-    });
+    stepFunctions.registerStateMachine({ ...machine, definition: machine.definition as never });
   }
   amiStateEvents.attach(ec2);
   const schedules = startSchedules(template, bus, timeline);

@@ -1,48 +1,23 @@
 // `npm start`: the whole system on this machine, no AWS account needed.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { describeIssues } from '../../events/issues';
-import type * as z from '../../events/zod';
+import { startBanner } from './banner';
 import { startLocalCloud } from './cloud';
-import { ec2FixtureSchema } from './ec2';
+import { parseCommandLine, USAGE } from './command-line';
+import { Ec2FixtureError } from './ec2';
+import { parseEc2Fixture } from './ec2/fixture';
 import { formatTimelineEntry } from './timeline';
 
-const USAGE = `Usage: npm start -- [options]
-
-  --reset               forget saved state (.local/) and start from the fixture
-  --fixture FILE        the EC2 world to start from (JSON, see infra/local/ec2/README.md)
-  --api-port N          REST API port (default 3000)
-  --aws-port N          AWS endpoint port: EC2, EventBridge, Step Functions (default 4566)
-  --state-dir DIR       where state and logs are kept (default .local)
-  --bake-seconds N      how long a new AMI stays pending (default 8)
-  --poll-seconds N      the watcher's 60 s poll, locally (default 1)
-  --subscribe URL       POST every AmiAvailable event (full EventBridge envelope) to URL; repeatable
-  --no-throttling       turn EC2's token-bucket throttling off
-  --rate-scale N        multiply EC2's bucket refill rates (default 1: AWS's own)
-  --help
-
-Environment: WEBHOOK_URL and WEBHOOK_FORMAT send notifications there instead of the built-in sink.`;
-
-const { values } = parseArgs({
-  options: {
-    reset: { type: 'boolean', default: false },
-    fixture: { type: 'string' },
-    'api-port': { type: 'string', default: '3000' },
-    'aws-port': { type: 'string', default: '4566' },
-    'state-dir': { type: 'string', default: '.local' },
-    'bake-seconds': { type: 'string', default: '8' },
-    'poll-seconds': { type: 'string', default: '1' },
-    subscribe: { type: 'string', multiple: true, default: [] },
-    'no-throttling': { type: 'boolean', default: false },
-    'rate-scale': { type: 'string', default: '1' },
-    help: { type: 'boolean', default: false },
-  },
-});
-if (values.help) {
+const commandLine = parseCommandLine(process.argv.slice(2));
+if (commandLine.kind === 'help') {
   console.log(USAGE);
   process.exit(0);
 }
+if (commandLine.kind === 'mistake') {
+  console.error(`${commandLine.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+const { values } = commandLine;
 
 const number = (name: string, value: string, min: number): number => {
   const parsed = Number(value);
@@ -61,9 +36,13 @@ function readFixture(path: string) {
     console.error(`${path}: not a readable JSON file (${(error as Error).message})`);
     process.exit(2);
   }
-  const parsed = ec2FixtureSchema.safeParse(json);
+  const parsed = parseEc2Fixture(json);
   if (!parsed.success) {
-    console.error(`${path}: ${describeIssues(parsed.error as z.core.$ZodError)}`);
+    console.error(
+      `${path} is not a valid EC2 fixture (see infra/local/ec2/README.md):\n${parsed.problems
+        .map((problem) => `  ${problem}`)
+        .join('\n')}`,
+    );
     process.exit(2);
   }
   return parsed.data;
@@ -101,30 +80,28 @@ const cloud = await startLocalCloud({
     console.error(`${error.message}: pass --api-port or --aws-port to use other ports`);
     process.exit(2);
   }
+  // The fixture against saved state (e.g. an id already there): the user's to fix, not a crash.
+  if (error instanceof Ec2FixtureError) {
+    console.error(error.message);
+    process.exit(2);
+  }
   throw error;
 });
 
-console.log(`
-ami-lifecycle is running locally.
-
-  API          POST ${cloud.createAmiUrl}
-  AWS endpoint ${cloud.awsEndpoint}  (EC2, EventBridge, Step Functions; region ${cloud.region})
-  Event bus    ${cloud.eventBusName}
-  Watcher      ${cloud.template.stateMachine.arn}
-               woken by EC2 AMI State Change events on the default bus
-  Webhooks     ${cloud.sink ? `${cloud.sink.url} (built-in sink; GET it to list them)` : webhookUrl}
-  State        ${values['state-dir']}/  (events.jsonl, dead-letters.jsonl, logs/)
-
-Try:
-  curl -s -X POST ${cloud.createAmiUrl} \\
-    -H 'content-type: application/json' \\
-    -d '{"instance_name_list": ["service-api", "service-worker"]}'
-
-  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws ec2 describe-images --owners self \\
-    --endpoint-url ${cloud.awsEndpoint} --region ${cloud.region}
-
-Ctrl-C stops it; state is kept for the next start (--reset forgets it).
-`);
+console.log(
+  startBanner({
+    createAmiUrl: cloud.createAmiUrl,
+    awsEndpoint: cloud.awsEndpoint,
+    region: cloud.region,
+    eventBusName: cloud.eventBusName,
+    watcherArn: cloud.template.stateMachine.arn,
+    webhooks: cloud.sink
+      ? `${cloud.sink.url} (built-in sink; GET it to list them)`
+      : String(webhookUrl),
+    stateDir: values['state-dir'],
+    instances: cloud.ec2.state.instances,
+  }),
+);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -69,6 +69,35 @@ describe('local API Gateway', () => {
     expect(await wrongPath.json()).toEqual({ message: 'Missing Authentication Token' });
   });
 
+  it('should let the function answer every method of a route defined for ANY, as API Gateway does', async () => {
+    // Prepare: the function's own answer to a method it refuses (as services/api does)
+    const anyMethod = await startApiGateway({
+      routes: [
+        {
+          stage: 'prod',
+          method: 'ANY',
+          resourcePath: '/create-ami',
+          invoke: async (event) =>
+            event.httpMethod === 'POST'
+              ? { statusCode: 202, body: '{}' }
+              : { statusCode: 405, headers: { allow: 'POST' }, body: '{"message":"use POST"}' },
+        },
+      ],
+    });
+    try {
+      // Act
+      const get = await fetch(`${anyMethod.url}/prod/create-ami`);
+      const post = await fetch(`${anyMethod.url}/prod/create-ami`, { method: 'POST', body: '{}' });
+
+      // Assess
+      expect(get.status).toBe(405);
+      expect(get.headers.get('allow')).toBe('POST');
+      expect(post.status).toBe(202);
+    } finally {
+      await anyMethod.close();
+    }
+  });
+
   it('should answer 502 when the function fails or returns something that is not a proxy result', async () => {
     for (const body of ['crash', 'garbage', 'bad-header', 'bad-status']) {
       const response = await fetch(`${gateway.url}/prod/create-ami`, { method: 'POST', body });

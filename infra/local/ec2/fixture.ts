@@ -1,4 +1,4 @@
-import { describeIssues } from '../../../events/issues';
+import { formatPath } from '../../../events/issues';
 import * as z from '../../../events/zod';
 import { newId } from './ids';
 import type {
@@ -15,7 +15,7 @@ const time = z.optional(
   z.string().check(z.refine((value) => !Number.isNaN(Date.parse(value)), 'an ISO-8601 time')),
 );
 
-const instanceSchema = z.object({
+const instanceSchema = z.strictObject({
   instanceId: z.optional(z.string()),
   /** Shorthand for the `Name` tag. */
   name: z.optional(z.string()),
@@ -26,11 +26,13 @@ const instanceSchema = z.object({
   instanceType: z.optional(z.string()),
   imageId: z.optional(z.string()),
   volumes: z.optional(
-    z.array(z.object({ deviceName: z.optional(z.string()), sizeGiB: z.optional(z.number()) })),
+    z.array(
+      z.strictObject({ deviceName: z.optional(z.string()), sizeGiB: z.optional(z.number()) }),
+    ),
   ),
 });
 
-const imageSnapshotSchema = z.object({
+const imageSnapshotSchema = z.strictObject({
   /** Reusing an id already seeded shares that snapshot between images (EC2 then skips it). */
   snapshotId: z.optional(z.string()),
   deviceName: z.optional(z.string()),
@@ -39,7 +41,7 @@ const imageSnapshotSchema = z.object({
   tags,
 });
 
-const imageSchema = z.object({
+const imageSchema = z.strictObject({
   imageId: z.optional(z.string()),
   name: z.string(),
   description: z.optional(z.string()),
@@ -55,7 +57,7 @@ const imageSchema = z.object({
   tags,
   sourceInstanceId: z.optional(z.string()),
   deregistrationProtection: z.optional(z.boolean()),
-  stateReason: z.optional(z.object({ code: z.string(), message: z.string() })),
+  stateReason: z.optional(z.strictObject({ code: z.string(), message: z.string() })),
   /** Accounts the image is shared with (launch permissions by user id). */
   sharedWith: z.optional(
     z.array(z.string().check(z.regex(/^\d{12}$/, { error: 'a 12-digit account id' }))),
@@ -64,7 +66,7 @@ const imageSchema = z.object({
   snapshots: z.optional(z.union([z.number(), z.array(imageSnapshotSchema)])),
 });
 
-const snapshotSchema = z.object({
+const snapshotSchema = z.strictObject({
   snapshotId: z.optional(z.string()),
   volumeSizeGiB: z.optional(z.number()),
   description: z.optional(z.string()),
@@ -74,23 +76,25 @@ const snapshotSchema = z.object({
   tags,
 });
 
-const launchTemplateSchema = z.object({
+const launchTemplateSchema = z.strictObject({
   launchTemplateId: z.optional(z.string()),
   name: z.string(),
   createTime: time,
   defaultVersion: z.optional(z.number()),
   tags,
-  versions: z.array(
-    z.object({
-      imageId: z.optional(z.string()),
-      instanceType: z.optional(z.string()),
-      description: z.optional(z.string()),
-      createTime: time,
-    }),
-  ),
+  versions: z
+    .array(
+      z.strictObject({
+        imageId: z.optional(z.string()),
+        instanceType: z.optional(z.string()),
+        description: z.optional(z.string()),
+        createTime: time,
+      }),
+    )
+    .check(z.minLength(1, 'needs at least 1 version')),
 });
 
-export const ec2FixtureSchema = z.object({
+const fixtureFields = z.strictObject({
   instances: z.optional(z.array(instanceSchema)),
   images: z.optional(z.array(imageSchema)),
   snapshots: z.optional(z.array(snapshotSchema)),
@@ -101,6 +105,89 @@ export const ec2FixtureSchema = z.object({
    */
   unsupportedActions: z.optional(z.array(z.string())),
 });
+
+type FixtureFields = z.output<typeof fixtureFields>;
+type FixtureIssue = { path: PropertyKey[]; message: string };
+
+/**
+ * What the fixture's fields cannot say alone: ids carry their kind's prefix and are used once,
+ * an owner uses an image name once, a launch template name is used once.
+ */
+function crossFieldIssues(fixture: FixtureFields): FixtureIssue[] {
+  const issues: FixtureIssue[] = [];
+  const ids = new Set<string>();
+  const checkId = (path: PropertyKey[], prefix: string, id: string | undefined) => {
+    if (id === undefined) return;
+    if (!id.startsWith(`${prefix}-`)) {
+      issues.push({ path, message: `should start with "${prefix}-"` });
+    } else if (ids.has(id)) {
+      issues.push({ path, message: `${id} is used twice` });
+    }
+    ids.add(id);
+  };
+  fixture.instances?.forEach((item, index) => {
+    checkId(['instances', index, 'instanceId'], 'i', item.instanceId);
+  });
+  fixture.snapshots?.forEach((item, index) => {
+    checkId(['snapshots', index, 'snapshotId'], 'snap', item.snapshotId);
+  });
+  const imageNames = new Set<string>();
+  fixture.images?.forEach((item, index) => {
+    checkId(['images', index, 'imageId'], 'ami', item.imageId);
+    const key = `${item.ownerId ?? ''}\n${item.name}`;
+    if (imageNames.has(key)) {
+      issues.push({
+        path: ['images', index, 'name'],
+        message: `${item.name} is used twice by one owner`,
+      });
+    }
+    imageNames.add(key);
+  });
+  const templateNames = new Set<string>();
+  fixture.launchTemplates?.forEach((item, index) => {
+    checkId(['launchTemplates', index, 'launchTemplateId'], 'lt', item.launchTemplateId);
+    if (templateNames.has(item.name)) {
+      issues.push({
+        path: ['launchTemplates', index, 'name'],
+        message: `${item.name} is used twice`,
+      });
+    }
+    templateNames.add(item.name);
+  });
+  return issues;
+}
+
+export const ec2FixtureSchema = fixtureFields.check(
+  z.superRefine((fixture, context) => {
+    for (const issue of crossFieldIssues(fixture)) {
+      context.addIssue({ code: 'custom', input: fixture, ...issue });
+    }
+  }),
+);
+
+/**
+ * Parses a fixture, answering every problem at once as `path: problem` (e.g.
+ * `instances[2].tags.Name: expected string, received number`), so a hand-written file is fixed
+ * in one pass.
+ */
+export function parseEc2Fixture(
+  input: unknown,
+): { success: true; data: FixtureFields } | { success: false; problems: string[] } {
+  const parsed = ec2FixtureSchema.safeParse(input);
+  if (parsed.success) return { success: true, data: parsed.data };
+  return { success: false, problems: parsed.error.issues.flatMap(describeFixtureIssue) };
+}
+
+function describeFixtureIssue(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown field`);
+  }
+  if (issue.code === 'invalid_value' && issue.values.length > 1) {
+    const allowed = issue.values.map((value) => JSON.stringify(value)).join(', ');
+    return [`${formatPath(issue.path)}: expected one of ${allowed}`];
+  }
+  return [`${formatPath(issue.path)}: ${issue.message.replace(/^Invalid input: /, '')}`];
+}
 
 /** What `seed()` takes; see README.md in this folder for the format with examples. */
 export type Ec2Fixture = z.input<typeof ec2FixtureSchema>;
@@ -131,9 +218,9 @@ export interface SeedSettings {
  * second).
  */
 export function seedStore(store: Ec2Store, input: unknown, settings: SeedSettings): SeedResult {
-  const parsed = ec2FixtureSchema.safeParse(input);
+  const parsed = parseEc2Fixture(input);
   if (!parsed.success)
-    throw new Ec2FixtureError(`Invalid EC2 fixture: ${describeIssues(parsed.error)}`);
+    throw new Ec2FixtureError(`Invalid EC2 fixture: ${parsed.problems.join('; ')}`);
   const fixture = parsed.data;
   const unknownAction = fixture.unsupportedActions?.find(
     (action) => !settings.knownActions.includes(action),

@@ -109,6 +109,8 @@ export interface EventBus {
   listRules(eventBusName?: string, namePrefix?: string): RuleView[];
   createEventBus(name: string): string;
   hasEventBus(name: string): boolean;
+  /** Every bus, `default` included, by name. */
+  listEventBuses(): string[];
   eventBusArn(name: string): string;
   /** Resolves a bus name or ARN to a bus name; throws `ResourceNotFoundException` if unknown. */
   resolveEventBus(nameOrArn?: string): string;
@@ -407,6 +409,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     },
 
     hasEventBus: (name) => buses.has(busNameOf(name)),
+    listEventBuses: () => [...buses].sort(),
     eventBusArn,
     resolveEventBus,
 

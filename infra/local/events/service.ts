@@ -1,7 +1,9 @@
+import { describeIssues } from '../../../events/issues';
 import * as z from '../../../events/zod';
 import { AwsJsonError, createJsonService, parseInput } from '../endpoint/json-protocol';
 import type { LocalService } from '../protocol';
 import type { EventBus, RuleView } from './bus';
+import { compileEventPattern, EventPatternError } from './event-pattern';
 import { EventsApiError, type TargetSpec } from './model';
 
 const busName = z.optional(z.string().check(z.minLength(1)));
@@ -66,6 +68,22 @@ const removeTargetsInput = z.object({
 const listRulesInput = z.object({ NamePrefix: z.optional(z.string()), EventBusName: busName });
 const listTargetsInput = z.object({ Rule: z.string(), EventBusName: busName });
 const describeBusInput = z.object({ Name: busName });
+const listBusesInput = z.object({
+  NamePrefix: z.optional(z.string()),
+  Limit: z.optional(z.int().check(z.minimum(1), z.maximum(100))),
+  NextToken: z.optional(z.string()),
+});
+const testPatternInput = z.object({ EventPattern: z.string(), Event: z.string() });
+/** The fields TestEventPattern requires of its event (EventBridge API reference). */
+const testedEvent = z.object({
+  id: z.string(),
+  account: z.string(),
+  source: z.string(),
+  time: z.string(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  'detail-type': z.string(),
+});
 const apiDestinationInput = z.object({
   Name: z.string().check(z.regex(/^[.\-_A-Za-z0-9]{1,64}$/)),
   InvocationEndpoint: z.url({ protocol: /^https?$/ }),
@@ -73,11 +91,35 @@ const apiDestinationInput = z.object({
   ConnectionArn: z.optional(z.string()),
 });
 
-function describeRule(rule: RuleView) {
+export interface EventsServiceOptions {
+  /**
+   * The template's scheduled rules. The local cloud runs each as a rule on the default bus matching
+   * its own Scheduled Event; EventBridge describes such a rule by its schedule, without a pattern.
+   */
+  readonly scheduledRules?: ReadonlyArray<{
+    readonly name: string;
+    readonly scheduleExpression?: string;
+  }>;
+}
+
+/**
+ * Rules whose every target is the local cloud's own (`arn:aws:local:…`, e.g. its timeline) exist
+ * only locally: the API hides them, so what a user lists is what the template deploys.
+ */
+function isLocalOnly(rule: RuleView): boolean {
+  return (
+    rule.targets.length > 0 && rule.targets.every((target) => target.arn.startsWith(LOCAL_ARN))
+  );
+}
+const LOCAL_ARN = 'arn:aws:local:';
+
+function describeRule(rule: RuleView, scheduleExpression: string | undefined) {
   return {
     Name: rule.name,
     Arn: rule.arn,
-    EventPattern: JSON.stringify(rule.eventPattern),
+    ...(scheduleExpression === undefined
+      ? { EventPattern: JSON.stringify(rule.eventPattern) }
+      : { ScheduleExpression: scheduleExpression }),
     State: rule.state,
     EventBusName: rule.eventBusName,
     ...(rule.description === undefined ? {} : { Description: rule.description }),
@@ -111,7 +153,30 @@ function describeTarget(target: TargetSpec) {
 }
 
 /** EventBridge's JSON 1.1 API (`X-Amz-Target: AWSEvents.*`) over an `EventBus`. */
-export function createEventsService(bus: EventBus): LocalService {
+export function createEventsService(
+  bus: EventBus,
+  options: EventsServiceOptions = {},
+): LocalService {
+  const schedules = new Map(
+    (options.scheduledRules ?? []).flatMap((rule) =>
+      rule.scheduleExpression === undefined ? [] : [[rule.name, rule.scheduleExpression] as const],
+    ),
+  );
+  const scheduleOf = (rule: RuleView) =>
+    rule.eventBusName === 'default' ? schedules.get(rule.name) : undefined;
+  const describe = (rule: RuleView) => describeRule(rule, scheduleOf(rule));
+  /** A rule the API may show: hidden ones answer as EventBridge answers a rule that does not exist. */
+  const visibleRule = (name: string, eventBusName: string | undefined) => {
+    const rule = bus.describeRule(name, eventBusName);
+    if (isLocalOnly(rule)) {
+      throw new EventsApiError(
+        'ResourceNotFoundException',
+        `Rule ${name} does not exist on EventBus ${rule.eventBusName}.`,
+      );
+    }
+    return rule;
+  };
+
   return createJsonService({
     targetPrefix: 'AWSEvents',
     contentType: 'application/x-amz-json-1.1',
@@ -157,21 +222,24 @@ export function createEventsService(bus: EventBus): LocalService {
 
       DescribeRule(input) {
         const request = parseInput(ruleRef, input);
-        return describeRule(bus.describeRule(request.Name, request.EventBusName));
+        return describe(visibleRule(request.Name, request.EventBusName));
       },
 
       ListRules(input) {
         const request = parseInput(listRulesInput, input);
-        return { Rules: bus.listRules(request.EventBusName, request.NamePrefix).map(describeRule) };
+        const rules = bus.listRules(request.EventBusName, request.NamePrefix);
+        return { Rules: rules.filter((rule) => !isLocalOnly(rule)).map(describe) };
       },
 
       DeleteRule(input) {
         const request = parseInput(ruleRef, input);
+        visibleRule(request.Name, request.EventBusName);
         bus.deleteRule(request.Name, request.EventBusName);
       },
 
       PutTargets(input) {
         const request = parseInput(putTargetsInput, input);
+        visibleRule(request.Rule, request.EventBusName);
         const failed: Array<{ TargetId: string; ErrorCode: string; ErrorMessage: string }> = [];
         const accepted: TargetSpec[] = [];
         for (const target of request.Targets) {
@@ -206,6 +274,7 @@ export function createEventsService(bus: EventBus): LocalService {
 
       RemoveTargets(input) {
         const request = parseInput(removeTargetsInput, input);
+        visibleRule(request.Rule, request.EventBusName);
         bus.removeTargets(request.Rule, request.Ids, request.EventBusName);
         return { FailedEntryCount: 0, FailedEntries: [] };
       },
@@ -213,13 +282,55 @@ export function createEventsService(bus: EventBus): LocalService {
       ListTargetsByRule(input) {
         const request = parseInput(listTargetsInput, input);
         return {
-          Targets: bus.describeRule(request.Rule, request.EventBusName).targets.map(describeTarget),
+          Targets: visibleRule(request.Rule, request.EventBusName).targets.map(describeTarget),
         };
       },
 
       DescribeEventBus(input) {
         const name = bus.resolveEventBus(parseInput(describeBusInput, input).Name);
         return { Name: name, Arn: bus.eventBusArn(name) };
+      },
+
+      ListEventBuses(input) {
+        const request = parseInput(listBusesInput, input);
+        const names = bus
+          .listEventBuses()
+          .filter((name) => name.startsWith(request.NamePrefix ?? ''));
+        const offset = request.NextToken === undefined ? 0 : decodeOffset(request.NextToken);
+        const limit = request.Limit ?? 100;
+        const page = names.slice(offset, offset + limit);
+        return {
+          EventBuses: page.map((name) => ({ Name: name, Arn: bus.eventBusArn(name) })),
+          ...(offset + limit < names.length ? { NextToken: encodeOffset(offset + limit) } : {}),
+        };
+      },
+
+      TestEventPattern(input) {
+        const request = parseInput(testPatternInput, input);
+        let matches: (event: unknown) => boolean;
+        try {
+          matches = compileEventPattern(request.EventPattern);
+        } catch (error) {
+          if (!(error instanceof EventPatternError)) throw error;
+          throw new AwsJsonError(
+            'InvalidEventPatternException',
+            `Event pattern is not valid. Reason: ${error.message}`,
+          );
+        }
+        let event: unknown;
+        try {
+          event = JSON.parse(request.Event);
+        } catch {
+          throw new AwsJsonError('ValidationException', 'Parameter Event is not valid JSON.');
+        }
+        const checked = testedEvent.safeParse(event);
+        if (!checked.success) {
+          throw new AwsJsonError(
+            'ValidationException',
+            `Parameter Event is not valid: ${describeIssues(checked.error)}`,
+          );
+        }
+        return { Result: matches(event) };
       },
 
       CreateApiDestination(input) {
@@ -233,4 +344,16 @@ export function createEventsService(bus: EventBus): LocalService {
       },
     },
   });
+}
+
+function encodeOffset(offset: number): string {
+  return Buffer.from(String(offset)).toString('base64url');
+}
+
+function decodeOffset(token: string): number {
+  const offset = Number(Buffer.from(token, 'base64url').toString('utf8'));
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new AwsJsonError('ValidationException', 'The NextToken is not valid.');
+  }
+  return offset;
 }

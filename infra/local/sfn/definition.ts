@@ -13,12 +13,16 @@ export interface AslState {
   readonly Timestamp?: string;
   readonly TimestampPath?: string;
   readonly ItemProcessor?: AslDefinition;
+  /** A distributed Map's label, which names its Map Runs and child executions. */
+  readonly Label?: string;
   readonly Iterator?: AslDefinition;
   readonly Branches?: readonly AslDefinition[];
 }
 
 export interface AslDefinition {
   readonly StartAt: string;
+  /** A Map's `ItemProcessor`: `DISTRIBUTED` runs each item as a child execution. */
+  readonly ProcessorConfig?: { readonly Mode?: string };
   readonly States: Readonly<Record<string, AslState>>;
 }
 

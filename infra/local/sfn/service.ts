@@ -1,8 +1,9 @@
 import * as z from '../../../events/zod';
 import { AwsJsonError, createJsonService, parseInput } from '../endpoint/json-protocol';
 import type { LocalService } from '../protocol';
+import type { HistoryEvent } from './history';
 import { SfnApiError } from './sfn-api-error';
-import type { StepFunctions } from './step-functions';
+import type { RegisteredStateMachine, StepFunctions } from './step-functions';
 import type { ExecutionRecord } from './store';
 
 const statuses = z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
@@ -15,10 +16,23 @@ const startInput = z.object({
 });
 const executionRef = z.object({ executionArn: z.string() });
 const listInput = z.object({
-  stateMachineArn: z.string(),
+  stateMachineArn: z.optional(z.string()),
+  mapRunArn: z.optional(z.string()),
   statusFilter: z.optional(statuses),
   maxResults: z.optional(z.int().check(z.minimum(0), z.maximum(1000))),
   nextToken: z.optional(z.string()),
+});
+const listMachinesInput = z.object({
+  maxResults: z.optional(z.int().check(z.minimum(0), z.maximum(1000))),
+  nextToken: z.optional(z.string()),
+});
+const machineRef = z.object({ stateMachineArn: z.string() });
+const historyInput = z.object({
+  executionArn: z.string(),
+  maxResults: z.optional(z.int().check(z.minimum(0), z.maximum(1000))),
+  reverseOrder: z.optional(z.boolean()),
+  nextToken: z.optional(z.string()),
+  includeExecutionData: z.optional(z.boolean()),
 });
 const stopInput = z.object({
   executionArn: z.string(),
@@ -44,6 +58,39 @@ function summary(record: ExecutionRecord) {
     status: record.status,
     startDate: epochSeconds(record.startDate),
     ...(record.stopDate ? { stopDate: epochSeconds(record.stopDate) } : {}),
+    ...(record.mapRunArn ? { mapRunArn: record.mapRunArn } : {}),
+  };
+}
+
+function machineSummary(machine: RegisteredStateMachine) {
+  return {
+    stateMachineArn: machine.arn,
+    name: machine.name,
+    type: machine.type ?? 'STANDARD',
+    creationDate: epochSeconds(machine.creationDate),
+  };
+}
+
+/** A history event on the wire; without execution data, inputs and outputs are left out. */
+function historyEvent(event: HistoryEvent, includeExecutionData: boolean) {
+  const details = includeExecutionData
+    ? event.details
+    : Object.fromEntries(
+        Object.entries(event.details ?? {}).map(([key, value]) => [
+          key,
+          Object.fromEntries(
+            Object.entries(value as Record<string, unknown>).filter(
+              ([field]) => !['input', 'output', 'parameters'].includes(field),
+            ),
+          ),
+        ]),
+      );
+  return {
+    id: event.id,
+    previousEventId: event.previousEventId,
+    timestamp: epochSeconds(event.timestamp),
+    type: event.type,
+    ...details,
   };
 }
 
@@ -84,13 +131,58 @@ export function createSfnService(stepFunctions: StepFunctions): LocalService {
       ListExecutions(input) {
         const request = parseInput(listInput, input);
         const page = stepFunctions.listExecutions({
-          stateMachineArn: request.stateMachineArn,
+          ...(request.stateMachineArn === undefined
+            ? {}
+            : { stateMachineArn: request.stateMachineArn }),
+          ...(request.mapRunArn === undefined ? {} : { mapRunArn: request.mapRunArn }),
           ...(request.statusFilter ? { statusFilter: request.statusFilter } : {}),
           ...(request.maxResults ? { maxResults: request.maxResults } : {}),
           ...(request.nextToken ? { nextToken: request.nextToken } : {}),
         });
         return {
           executions: page.executions.map(summary),
+          ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+        };
+      },
+
+      ListStateMachines(input) {
+        const request = parseInput(listMachinesInput, input);
+        const machines = [...stepFunctions.listStateMachines()].sort((a, b) =>
+          a.name.localeCompare(b.name),
+        );
+        const pageSize = request.maxResults || 100;
+        const offset = request.nextToken === undefined ? 0 : decodeOffset(request.nextToken);
+        return {
+          stateMachines: machines.slice(offset, offset + pageSize).map(machineSummary),
+          ...(offset + pageSize < machines.length
+            ? { nextToken: encodeOffset(offset + pageSize) }
+            : {}),
+        };
+      },
+
+      DescribeStateMachine(input) {
+        const machine = stepFunctions.describeStateMachine(
+          parseInput(machineRef, input).stateMachineArn,
+        );
+        return {
+          ...machineSummary(machine),
+          status: 'ACTIVE',
+          definition: JSON.stringify(machine.definition),
+          ...(machine.roleArn ? { roleArn: machine.roleArn } : {}),
+        };
+      },
+
+      GetExecutionHistory(input) {
+        const request = parseInput(historyInput, input);
+        const page = stepFunctions.getExecutionHistory(request.executionArn, {
+          ...(request.maxResults ? { maxResults: request.maxResults } : {}),
+          ...(request.nextToken ? { nextToken: request.nextToken } : {}),
+          ...(request.reverseOrder ? { reverseOrder: true } : {}),
+        });
+        return {
+          events: page.events.map((event) =>
+            historyEvent(event, request.includeExecutionData ?? true),
+          ),
           ...(page.nextToken ? { nextToken: page.nextToken } : {}),
         };
       },
@@ -118,4 +210,20 @@ export function createSfnService(stepFunctions: StepFunctions): LocalService {
       },
     },
   });
+}
+
+function encodeOffset(offset: number): string {
+  return Buffer.from(JSON.stringify({ offset })).toString('base64url');
+}
+
+function decodeOffset(token: string): number {
+  try {
+    const { offset } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      offset: unknown;
+    };
+    if (typeof offset === 'number' && Number.isInteger(offset) && offset >= 0) return offset;
+  } catch {
+    // Falls through to the AWS error below.
+  }
+  throw new SfnApiError('InvalidToken', `Invalid Token: '${token}'`);
 }

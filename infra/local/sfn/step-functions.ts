@@ -6,8 +6,19 @@ import {
   StateMachine,
 } from 'aws-local-stepfunctions';
 import { createCallbacks } from './callbacks';
-import { type AslDefinition, collectStates, StateMachineDefinitionError } from './definition';
+import {
+  type AslDefinition,
+  type AslState,
+  collectStates,
+  StateMachineDefinitionError,
+} from './definition';
 import { isValidExecutionName } from './execution-name';
+import {
+  type ChildExecutions,
+  createHistoryRecorder,
+  ExecutionHistory,
+  type HistoryEvent,
+} from './history';
 import { SfnApiError } from './sfn-api-error';
 import {
   type ExecutionRecord,
@@ -34,6 +45,22 @@ export interface StateMachineSpec {
   readonly arn: string;
   readonly name: string;
   readonly definition: AslDefinition;
+  /** The template's execution role, as DescribeStateMachine shows it. */
+  readonly roleArn?: string;
+  /** Default STANDARD. Both types run the same way locally. */
+  readonly type?: 'STANDARD' | 'EXPRESS';
+}
+
+/** A registered state machine, as ListStateMachines and DescribeStateMachine show it. */
+export interface RegisteredStateMachine extends StateMachineSpec {
+  /** ISO-8601: when it was registered. */
+  readonly creationDate: string;
+}
+
+export interface ExecutionHistoryOptions {
+  readonly maxResults?: number;
+  readonly nextToken?: string;
+  readonly reverseOrder?: boolean;
 }
 
 export interface StepFunctionsOptions {
@@ -65,7 +92,9 @@ export interface StartExecutionResult {
 }
 
 export interface ListExecutionsOptions {
-  readonly stateMachineArn: string;
+  /** The state machine's executions; or `mapRunArn`: a distributed Map's child executions. */
+  readonly stateMachineArn?: string;
+  readonly mapRunArn?: string;
   readonly statusFilter?: ExecutionStatus;
   readonly maxResults?: number;
   readonly nextToken?: string;
@@ -74,7 +103,8 @@ export interface ListExecutionsOptions {
 export interface StepFunctions {
   /** Validates the definition (asl-validator) and checks every Task resource has a handler. */
   registerStateMachine(spec: StateMachineSpec): void;
-  listStateMachines(): readonly StateMachineSpec[];
+  listStateMachines(): readonly RegisteredStateMachine[];
+  describeStateMachine(stateMachineArn: string): RegisteredStateMachine;
   startExecution(request: {
     stateMachineArn: string;
     name?: string;
@@ -86,6 +116,14 @@ export interface StepFunctions {
     nextToken?: string;
   };
   stopExecution(executionArn: string, error?: string, cause?: string): { stopDate: Date };
+  /**
+   * The execution's events, oldest first. Kept in memory: an execution from before a restart
+   * shows only its start and its end.
+   */
+  getExecutionHistory(
+    executionArn: string,
+    options?: ExecutionHistoryOptions,
+  ): { events: HistoryEvent[]; nextToken?: string };
   /** Ends the callback Task waiting with this token: it succeeds with `output` (JSON text). */
   sendTaskSuccess(taskToken: string, output: string): void;
   /** Ends the callback Task waiting with this token: it fails with `error` (or States.TaskFailed). */
@@ -104,7 +142,8 @@ interface RegisteredTask {
 }
 
 interface Registered {
-  readonly spec: StateMachineSpec;
+  readonly spec: RegisteredStateMachine;
+  readonly states: ReadonlyMap<string, AslState>;
   readonly machine: StateMachine;
   readonly waitTimeOverrides: Record<string, number>;
   readonly tasks: readonly RegisteredTask[];
@@ -120,6 +159,11 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
   const machines = new Map<string, Registered>();
   const executions = new Map<string, ExecutionRecord>();
   const running = new Map<string, { abort: () => void; done: Promise<void> }>();
+  const histories = new Map<string, ExecutionHistory>();
+  // The child executions of distributed Maps: listed by their Map Run, never persisted (a rerun
+  // starts its Map anew).
+  const childRecords = new Map<string, ExecutionRecord>();
+  const region = (arn: string) => arn.split(':')[3] ?? '';
   let closing = false;
   const callbacks = createCallbacks();
 
@@ -150,6 +194,96 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
     if (record?.status !== 'RUNNING') return;
     executions.set(arn, { ...record, ...update, stopDate: now().toISOString() });
     persist();
+  }
+
+  /** The distributed Maps' Map Runs and child executions of one execution. */
+  function childExecutionsOf(
+    registered: Registered,
+  ): ChildExecutions & { readonly started: readonly string[] } {
+    const started: string[] = [];
+    const runs = new Map<string, { mapRunArn: string; prefix: string; byIndex: string[] }>();
+    const { arn, name } = registered.spec;
+    const runOf = (mapState: string) => {
+      let mapRun = runs.get(mapState);
+      if (!mapRun) {
+        const label = registered.states.get(mapState)?.Label ?? mapState;
+        const base = arn.slice(0, arn.indexOf(':stateMachine:'));
+        mapRun = {
+          mapRunArn: `${base}:mapRun:${name}/${label}:${randomUUID()}`,
+          prefix: `${base}:execution:${name}/${label}`,
+          byIndex: [],
+        };
+        runs.set(mapState, mapRun);
+      }
+      return mapRun;
+    };
+    return {
+      started,
+      mapRunArn: (mapState) => {
+        runs.delete(mapState);
+        return runOf(mapState).mapRunArn;
+      },
+      start(mapState, index, input) {
+        const mapRun = runOf(mapState);
+        const childName = randomUUID();
+        const executionArn = `${mapRun.prefix}:${childName}`;
+        mapRun.byIndex[index] = executionArn;
+        started.push(executionArn);
+        childRecords.set(executionArn, {
+          executionArn,
+          stateMachineArn: mapRun.prefix.replace(':execution:', ':stateMachine:'),
+          name: childName,
+          status: 'RUNNING',
+          startDate: now().toISOString(),
+          input: JSON.stringify(input ?? null),
+          mapRunArn: mapRun.mapRunArn,
+        });
+        const history = new ExecutionHistory(now);
+        histories.set(executionArn, history);
+        return history;
+      },
+      end(mapState, index, outcome) {
+        const executionArn = runs.get(mapState)?.byIndex[index];
+        const child = executionArn ? childRecords.get(executionArn) : undefined;
+        if (!executionArn || child?.status !== 'RUNNING') return;
+        childRecords.set(executionArn, {
+          ...child,
+          stopDate: now().toISOString(),
+          ...(outcome.status === 'SUCCEEDED'
+            ? { status: 'SUCCEEDED', output: JSON.stringify(outcome.output ?? null) }
+            : { status: 'FAILED', error: outcome.error, cause: outcome.cause }),
+        });
+      },
+    };
+  }
+
+  /** Records the execution's events until it ends; children still running then are aborted. */
+  async function recordHistory(
+    registered: Registered,
+    record: ExecutionRecord,
+    events: AsyncGenerator<Parameters<ReturnType<typeof createHistoryRecorder>>[0]>,
+  ): Promise<void> {
+    const history = new ExecutionHistory(now);
+    histories.set(record.executionArn, history);
+    const children = childExecutionsOf(registered);
+    const recordEvent = createHistoryRecorder({
+      history,
+      states: registered.states,
+      region: region(registered.spec.arn),
+      children,
+      ...(registered.spec.roleArn ? { roleArn: registered.spec.roleArn } : {}),
+    });
+    for await (const event of events) recordEvent(event);
+    for (const executionArn of children.started) {
+      const child = childRecords.get(executionArn);
+      if (child?.status === 'RUNNING') {
+        childRecords.set(executionArn, {
+          ...child,
+          status: 'ABORTED',
+          stopDate: now().toISOString(),
+        });
+      }
+    }
   }
 
   function run(registered: Registered, record: ExecutionRecord): void {
@@ -208,7 +342,8 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
         },
       },
     });
-    const done = execution.result.then(
+    const recorded = recordHistory(registered, record, execution.eventLogs);
+    const settled = execution.result.then(
       (output) =>
         finish(record.executionArn, { status: 'SUCCEEDED', output: JSON.stringify(output) }),
       (error: unknown) => {
@@ -216,6 +351,8 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
         finish(record.executionArn, failure(error));
       },
     );
+    // Idle means the history is complete too: the engine closes its log as an execution ends.
+    const done = Promise.all([settled, recorded]).then(() => undefined);
     running.set(record.executionArn, {
       abort: execution.abort,
       done: done.finally(() => running.delete(record.executionArn)),
@@ -225,7 +362,7 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
   function getExecution(executionArn: string): ExecutionRecord {
     if (!EXECUTION_ARN.test(executionArn))
       throw new SfnApiError('InvalidArn', `Invalid Arn: '${executionArn}'`);
-    const record = executions.get(executionArn);
+    const record = executions.get(executionArn) ?? childRecords.get(executionArn);
     if (!record)
       throw new SfnApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return record;
@@ -273,7 +410,13 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
           `${spec.name}: no local handler for Task state(s) ${missing.join(', ')}`,
         );
       }
-      const registered: Registered = { spec, machine, waitTimeOverrides, tasks };
+      const registered: Registered = {
+        spec: { ...spec, creationDate: now().toISOString() },
+        states,
+        machine,
+        waitTimeOverrides,
+        tasks,
+      };
       machines.set(spec.arn, registered);
       for (const record of executions.values()) {
         if (
@@ -287,6 +430,20 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
     },
 
     listStateMachines: () => [...machines.values()].map((registered) => registered.spec),
+
+    describeStateMachine(stateMachineArn) {
+      if (!STATE_MACHINE_ARN.test(stateMachineArn)) {
+        throw new SfnApiError('InvalidArn', `Invalid Arn: '${stateMachineArn}'`);
+      }
+      const registered = machines.get(stateMachineArn);
+      if (!registered) {
+        throw new SfnApiError(
+          'StateMachineDoesNotExist',
+          `State Machine Does Not Exist: '${stateMachineArn}'`,
+        );
+      }
+      return registered.spec;
+    },
 
     startExecution({ stateMachineArn, name = randomUUID(), input = '{}' }) {
       if (!STATE_MACHINE_ARN.test(stateMachineArn)) {
@@ -338,25 +495,47 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
 
     describeExecution: getExecution,
 
-    listExecutions({ stateMachineArn, statusFilter, maxResults, nextToken }) {
-      if (!STATE_MACHINE_ARN.test(stateMachineArn)) {
+    listExecutions({ stateMachineArn, mapRunArn, statusFilter, maxResults, nextToken }) {
+      if ((stateMachineArn === undefined) === (mapRunArn === undefined)) {
+        throw new SfnApiError(
+          'ValidationException',
+          'Exactly one of stateMachineArn and mapRunArn must be given.',
+        );
+      }
+      if (mapRunArn !== undefined) {
+        const matching = [...childRecords.values()].filter(
+          (record) =>
+            record.mapRunArn === mapRunArn &&
+            (statusFilter === undefined || record.status === statusFilter),
+        );
+        if (
+          !matching.length &&
+          ![...childRecords.values()].some((c) => c.mapRunArn === mapRunArn)
+        ) {
+          throw new SfnApiError('ResourceNotFound', `Map Run Does Not Exist: '${mapRunArn}'`);
+        }
+        return paginate(sortNewestFirst(matching), maxResults, nextToken, 'executions');
+      }
+      if (!STATE_MACHINE_ARN.test(stateMachineArn ?? '')) {
         throw new SfnApiError('InvalidArn', `Invalid Arn: '${stateMachineArn}'`);
       }
-      if (!machines.has(stateMachineArn)) {
+      if (!machines.has(stateMachineArn ?? '')) {
         throw new SfnApiError(
           'StateMachineDoesNotExist',
           `State Machine Does Not Exist: '${stateMachineArn}'`,
         );
       }
-      const pageSize = maxResults && maxResults > 0 ? maxResults : 100;
-      const offset = nextToken === undefined ? 0 : decodeToken(nextToken);
       const matching = [...executions.values()]
         .filter((record) => record.stateMachineArn === stateMachineArn)
-        .filter((record) => statusFilter === undefined || record.status === statusFilter)
-        .sort((a, b) => b.startDate.localeCompare(a.startDate) || b.name.localeCompare(a.name));
-      const page = matching.slice(offset, offset + pageSize);
-      const next = offset + pageSize < matching.length ? encodeToken(offset + pageSize) : undefined;
-      return next === undefined ? { executions: page } : { executions: page, nextToken: next };
+        .filter((record) => statusFilter === undefined || record.status === statusFilter);
+      return paginate(sortNewestFirst(matching), maxResults, nextToken, 'executions');
+    },
+
+    getExecutionHistory(executionArn, { maxResults, nextToken, reverseOrder } = {}) {
+      const record = getExecution(executionArn);
+      const events = histories.get(executionArn)?.events ?? restoredHistory(record);
+      const ordered = reverseOrder ? [...events].reverse() : events;
+      return paginate(ordered, maxResults, nextToken, 'events');
     },
 
     stopExecution(executionArn, error, cause) {
@@ -413,6 +592,71 @@ function failure(error: unknown): Partial<ExecutionRecord> & { status: Execution
     error: cause?.name ?? 'States.Runtime',
     cause: cause?.message ?? String(error),
   };
+}
+
+function sortNewestFirst(records: ExecutionRecord[]): ExecutionRecord[] {
+  return records.sort(
+    (a, b) => b.startDate.localeCompare(a.startDate) || b.name.localeCompare(a.name),
+  );
+}
+
+/** One page of `items` (100 by default, as AWS), with an opaque token for the next. */
+function paginate<Key extends string, Item>(
+  items: readonly Item[],
+  maxResults: number | undefined,
+  nextToken: string | undefined,
+  key: Key,
+): { [K in Key]: Item[] } & { nextToken?: string } {
+  const pageSize = maxResults && maxResults > 0 ? maxResults : 100;
+  const offset = nextToken === undefined ? 0 : decodeToken(nextToken);
+  const page = items.slice(offset, offset + pageSize);
+  const next = offset + pageSize < items.length ? encodeToken(offset + pageSize) : undefined;
+  return { [key]: page, ...(next === undefined ? {} : { nextToken: next }) } as {
+    [K in Key]: Item[];
+  } & { nextToken?: string };
+}
+
+/** The history of an execution whose events were not recorded (it ran before a restart). */
+function restoredHistory(record: ExecutionRecord): HistoryEvent[] {
+  const started: HistoryEvent = {
+    id: 1,
+    previousEventId: 0,
+    timestamp: record.startDate,
+    type: 'ExecutionStarted',
+    details: {
+      executionStartedEventDetails: { input: record.input, inputDetails: { truncated: false } },
+    },
+  };
+  if (record.status === 'RUNNING' || record.stopDate === undefined) return [started];
+  const ended = (type: string, details: Record<string, unknown>): HistoryEvent => ({
+    id: 2,
+    previousEventId: 1,
+    timestamp: record.stopDate as string,
+    type,
+    details,
+  });
+  const failure = {
+    ...(record.error === undefined ? {} : { error: record.error }),
+    ...(record.cause === undefined ? {} : { cause: record.cause }),
+  };
+  switch (record.status) {
+    case 'SUCCEEDED':
+      return [
+        started,
+        ended('ExecutionSucceeded', {
+          executionSucceededEventDetails: {
+            output: record.output ?? 'null',
+            outputDetails: { truncated: false },
+          },
+        }),
+      ];
+    case 'FAILED':
+      return [started, ended('ExecutionFailed', { executionFailedEventDetails: failure })];
+    case 'TIMED_OUT':
+      return [started, ended('ExecutionTimedOut', { executionTimedOutEventDetails: failure })];
+    default:
+      return [started, ended('ExecutionAborted', { executionAbortedEventDetails: failure })];
+  }
 }
 
 function encodeToken(offset: number): string {

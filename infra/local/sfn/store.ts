@@ -18,6 +18,8 @@ export interface ExecutionRecord {
   readonly output?: string;
   readonly error?: string;
   readonly cause?: string;
+  /** For a child execution of a distributed Map: the Map Run that started it. */
+  readonly mapRunArn?: string;
 }
 
 const recordSchema = z.object({
@@ -31,6 +33,7 @@ const recordSchema = z.object({
   output: z.optional(z.string()),
   error: z.optional(z.string()),
   cause: z.optional(z.string()),
+  mapRunArn: z.optional(z.string()),
 });
 
 const fileSchema = z.object({ version: z.literal(1), executions: z.array(recordSchema) });

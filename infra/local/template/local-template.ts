@@ -62,6 +62,8 @@ export interface LocalStateMachineSpec {
   readonly name: string;
   readonly arn: string;
   readonly definition: Record<string, unknown>;
+  /** The execution role's ARN, as DescribeStateMachine shows it. */
+  readonly roleArn?: string;
 }
 
 /** A key attribute of a table or index, with its DynamoDB scalar type. */
@@ -201,6 +203,8 @@ export function readLocalTemplate(
         return `arn:aws:events:${region}:${accountId}:rule/${name}`;
       case 'AWS::StepFunctions::StateMachine':
         return `arn:aws:states:${region}:${accountId}:stateMachine:${name}`;
+      case 'AWS::IAM::Role':
+        return `arn:aws:iam::${accountId}:role/${name}`;
       case 'AWS::SQS::Queue':
         return `arn:aws:sqs:${region}:${accountId}:${name}`;
       case 'AWS::DynamoDB::Table':
@@ -359,6 +363,9 @@ export function readLocalTemplate(
           name: physicalName(logicalId),
           arn: arn(machine.Type, physicalName(logicalId)),
           definition: JSON.parse(definitionText) as Record<string, unknown>,
+          ...(machineProps.RoleArn === undefined
+            ? {}
+            : { roleArn: String(resolveValue(machineProps.RoleArn, context)) }),
         },
       ];
     },

@@ -35,6 +35,12 @@ describe('the synthesized stack as the local cloud reads it', () => {
     expect(JSON.stringify(template.stateMachines)).not.toMatch(/Fn::|"Ref"|\$\{Token/);
   });
 
+  it("should give each state machine its execution role's IAM ARN", () => {
+    for (const machine of template.stateMachines) {
+      expect(machine.roleArn).toMatch(/^arn:aws:iam::123456789012:role\/AmiLifecycle-[\w-]+$/);
+    }
+  });
+
   it('should find the waiting-checks table the watcher names, the purge journal, the request ledger and the webhook deliveries', () => {
     expect(template.tables).toHaveLength(4);
     const ledger = template.tables.find((candidate) => candidate.partitionKey.name === 'requestId');
