@@ -107,6 +107,34 @@ describe('ami-lifecycle wait', () => {
     expect(cli.stdout.text).toContain('last error: GET /prod/requests/r-1 answered 500');
   });
 
+  it('should retry network errors while waiting', async () => {
+    // Prepare: the first poll never reaches the API.
+    api = await startFakeApi(inTurn(AVAILABLE));
+    let calls = 0;
+    const flaky: typeof fetch = (input, init) => {
+      calls += 1;
+      return calls === 1 ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init);
+    };
+    const cli = testCli({ fetch: flaky });
+
+    // Act
+    const code = await runCli(['wait', 'r-1', '--api-url', api.url], cli.deps);
+
+    // Assess
+    expect(code).toBe(EXIT.ok);
+    expect(calls).toBe(2);
+  });
+
+  it('should draw live lines on a terminal', async () => {
+    api = await startFakeApi(inTurn(PENDING, AVAILABLE));
+    const cli = testCli({}, true);
+
+    const code = await runCli(['wait', 'r-1', '--api-url', api.url], cli.deps);
+
+    expect(code).toBe(EXIT.ok);
+    expect(cli.stdout.text).toContain('\x1b[1A\x1b[2Kservice-api  available');
+  });
+
   it('should exit 2 when a status answer does not follow the contract', async () => {
     const { code, cli } = await waitAgainst([{ status: 200, body: { state: 'done' } }]);
 
