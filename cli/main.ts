@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { systemClock } from '../services/shared/clock';
+import type { CliDeps } from './cli-deps';
+import { runCli } from './program';
+import { createSigV4Signer, regionOfApiHost } from './sign-request';
+import { readStackApiUrl } from './stack-output';
+
+const credentials = fromNodeProviderChain();
+
+const deps: CliDeps = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  clock: systemClock,
+  sleep: (ms) => sleep(ms),
+  fetch: globalThis.fetch,
+  pollIntervalMs: 10_000,
+  newRequestId: randomUUID,
+  readStackApiUrl: (stackName) => readStackApiUrl(new CloudFormationClient({}), stackName),
+  signerFor: async (apiUrl) => {
+    // A custom domain names no Region: then the SDK's chain (AWS_REGION, profile) decides.
+    const region =
+      regionOfApiHost(apiUrl.hostname) ?? (await new CloudFormationClient({}).config.region());
+    return createSigV4Signer({ credentials, region });
+  },
+  ec2For: ({ endpointUrl, region, local }) =>
+    new EC2Client({
+      endpoint: endpointUrl,
+      region,
+      credentials: local ? { accessKeyId: 'local', secretAccessKey: 'local' } : credentials,
+    }),
+};
+
+process.exitCode = await runCli(process.argv.slice(2), deps);
