@@ -121,6 +121,18 @@ export const settingsSchema = z.object({
       ),
     '/',
   ),
+  /**
+   * On AmiAvailable, `<prefix>/<instance name>/latest` (data type `aws:ec2:image`) is set to the
+   * new AMI, for `resolve:ssm:` in launch templates. The watcher may write only under it.
+   */
+  latestAmiParameterPrefix: z._default(
+    z.string().check(
+      z.regex(/^(\/[A-Za-z0-9_.-]+)+$/, {
+        error: 'must be a parameter path such as /ami-lifecycle (no trailing slash)',
+      }),
+    ),
+    '/ami-lifecycle',
+  ),
   /** When the daily sweep runs, as an EventBridge schedule expression (UTC). */
   janitorSchedule: z._default(
     z.string().check(

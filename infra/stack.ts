@@ -41,6 +41,7 @@ export class AmiLifecycleStack extends Stack {
     const watcher = new Watcher(this, 'Watcher', {
       bus,
       ledger,
+      latestParameterPrefix: settings.latestAmiParameterPrefix,
       pollInterval: Duration.seconds(settings.pollIntervalSeconds),
       waitDeadline: Duration.minutes(settings.waitDeadlineMinutes),
       maxConcurrency: settings.watcherConcurrency,

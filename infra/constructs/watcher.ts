@@ -24,6 +24,8 @@ export interface WatcherProps {
   readonly bus: events.IEventBus;
   /** Each AMI's terminal state is written there before its event is published. */
   readonly ledger: RequestLedger;
+  /** `<prefix>/<instance name>/latest` holds the name's latest available AMI. */
+  readonly latestParameterPrefix: string;
   readonly pollInterval: Duration;
   readonly waitDeadline: Duration;
   readonly maxConcurrency: number;
@@ -106,6 +108,7 @@ export class Watcher extends Construct {
           WATCHER_STATES.recordPublished,
         ],
         'ec2:describeImages': [WATCHER_STATES.describe],
+        'ssm:putParameter': [WATCHER_STATES.setLatestParameter],
         'events:putEvents': [
           WATCHER_STATES.publishAvailable,
           WATCHER_STATES.publishImageFailed,
@@ -129,6 +132,18 @@ export class Watcher extends Construct {
         executionArns(this.stateMachine, `/${WATCHER_MAP_LABEL}:*`),
       ],
       'The distributed Map describes, stops and redrives child executions of this state machine only; their names are generated.',
+    );
+    acknowledgeWildcardResources(
+      this,
+      [
+        Stack.of(this).formatArn({
+          service: 'ssm',
+          resource: 'parameter',
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          resourceName: `${props.latestParameterPrefix.replace(/^\/+|\/+$/g, '')}/*`,
+        }),
+      ],
+      'One latest-AMI parameter per instance name, under the configured prefix only.',
     );
 
     this.wakeUp = this.buildWakeUp(props.logRetention);

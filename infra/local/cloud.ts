@@ -9,6 +9,7 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { AmiAvailableV1 } from '../../events/ami-available.v1';
 import { parseSettings } from '../settings';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './account';
@@ -38,6 +39,7 @@ import { SfnApiError } from './sfn/sfn-api-error';
 import { createStepFunctions, type StepFunctions } from './sfn/step-functions';
 import { startLocalSqs } from './sqs/local-sqs';
 import { createSsmService } from './ssm';
+import { putParameterTask } from './ssm/put-parameter-task';
 import {
   type LocalFunctionSpec,
   type LocalTemplate,
@@ -113,6 +115,7 @@ const TASKS = {
   deleteItem: 'arn:aws:states:::aws-sdk:dynamodb:deleteItem',
   getItem: 'arn:aws:states:::dynamodb:getItem',
   updateItem: 'arn:aws:states:::dynamodb:updateItem',
+  putParameter: 'arn:aws:states:::aws-sdk:ssm:putParameter',
   sendTaskSuccess: 'arn:aws:states:::aws-sdk:sfn:sendTaskSuccess',
 } as const;
 
@@ -267,6 +270,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   // The watcher's EC2 calls go over HTTP like a service integration's; the endpoint they need is
   // started below, with the Step Functions service it serves, so the client is made on first use.
   let watcherEc2: EC2Client | undefined;
+  let watcherSsm: SSMClient | undefined;
   // Started before Step Functions: executions rerun at restart write to the tables at once.
   const dynamodb = await startLocalDynamoDb({
     path: paths.dynamodb,
@@ -302,6 +306,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         return describeImagesTask(watcherEc2, input);
       },
       [TASKS.putEvents]: putEventsTaskHandler(bus),
+      [TASKS.putParameter]: (input) => {
+        watcherSsm ??= new SSMClient({
+          endpoint: endpoint.url,
+          region: LOCAL_REGION,
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        });
+        return putParameterTask(watcherSsm, input);
+      },
     },
   });
 
@@ -446,6 +458,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       await gateway.close();
       await stepFunctions.close();
       watcherEc2?.destroy();
+      watcherSsm?.destroy();
       await bus.close();
       await sqs.stop();
       await Promise.all([...functions.values()].map((entry) => entry.instance?.close()));

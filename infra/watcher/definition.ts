@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -33,6 +33,7 @@ export const WATCHER_STATES = {
   recordTimedOut: 'RecordTimedOut',
   recordWatcherError: 'RecordWatcherError',
   recordPublished: 'RecordPublished',
+  setLatestParameter: 'SetLatestAmiParameter',
   alreadyEnded: 'AlreadyEnded',
   forget: 'ForgetImage',
   done: 'Done',
@@ -60,6 +61,11 @@ export interface WatcherDefinitionProps {
   readonly waitingChecks: dynamodb.ITable;
   /** The request ledger: each AMI's terminal state is written there before it is announced. */
   readonly ledger: dynamodb.ITable;
+  /**
+   * Before AmiAvailable goes out, `<prefix>/<instance name>/latest` (an `aws:ec2:image`
+   * parameter) is set to the AMI, so launch templates can use `resolve:ssm:`.
+   */
+  readonly latestParameterPrefix: string;
   readonly pollInterval: Duration;
   /** AMIs of one request checked at once. */
   readonly maxConcurrency: number;
@@ -258,6 +264,8 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
     ids: { record: string; publish: string },
     ledgerValues: Record<string, string>,
     entry: tasks.EventBridgePutEventsEntry,
+    /** Runs between the record and the publish; its failure does not stop the publish. */
+    prepare?: sfn.TaskStateBase,
   ) => {
     const values: Record<string, string> = {
       [LEDGER.instanceId]: imageFields.instanceId,
@@ -298,7 +306,12 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
     // EventBridge.FailedEntry and service errors are retried; an outcome that still cannot be
     // published goes to the watcher-error path (added below), never dropped quietly.
     retryBriefly(publish);
-    record.next(publish);
+    if (prepare) {
+      prepare.addCatch(publish, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+      record.next(prepare).next(publish);
+    } else {
+      record.next(publish);
+    }
     publish.next(recordPublished);
     return { record, publish };
   };
@@ -355,6 +368,34 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
       resultPath: WATCHER_ERROR,
     });
 
+  // Set before AmiAvailable goes out, so a subscriber that reacts to it (an instance refresh)
+  // already resolves the new AMI. It is a convenience, not the outcome: if SSM refuses (e.g. a
+  // name with characters parameter names do not allow), the AMI is still announced. Requests for
+  // the same name that end out of order leave the AMI that became available last.
+  const prefix = props.latestParameterPrefix.replace(/\/+$/, '');
+  const setLatest = tasks.CallAwsService.jsonPath(scope, WATCHER_STATES.setLatestParameter, {
+    comment: 'The latest available AMI of the name, for resolve:ssm: in launch templates',
+    service: 'ssm',
+    action: 'putParameter',
+    iamAction: 'ssm:PutParameter',
+    iamResources: [
+      Stack.of(scope).formatArn({
+        service: 'ssm',
+        resource: 'parameter',
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        resourceName: `${prefix.replace(/^\//, '')}/*`,
+      }),
+    ],
+    parameters: {
+      Name: sfn.JsonPath.format(`${prefix}/{}/latest`, imageFields.instanceName),
+      Value: imageFields.imageId,
+      Type: 'String',
+      DataType: 'aws:ec2:image',
+      Overwrite: true,
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  retryBriefly(setLatest);
   const available = announce(
     { record: WATCHER_STATES.recordAvailable, publish: WATCHER_STATES.publishAvailable },
     { [LEDGER.state]: 'available', [LEDGER.availableAt]: NOW },
@@ -371,6 +412,7 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
         },
       }),
     },
+    setLatest,
   );
 
   const lastState = sfn.JsonPath.stringAt(`${LAST_IMAGE}.State`);

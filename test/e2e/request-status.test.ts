@@ -1,3 +1,4 @@
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   errorBodySchema,
@@ -70,6 +71,21 @@ describe('request status, end to end over HTTP', () => {
       },
       { instanceName: 'service-ghost', state: 'failed', reason: 'instance-not-found' },
     ]);
+
+    // Launch templates can resolve the name's latest AMI through Parameter Store.
+    const ssm = new SSMClient({
+      endpoint: system.cloud.awsEndpoint,
+      region: system.cloud.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const { Parameter } = await ssm.send(
+      new GetParameterCommand({ Name: '/ami-lifecycle/service-api/latest' }),
+    );
+    ssm.destroy();
+    expect(Parameter).toMatchObject({
+      Value: available?.detail.data.imageId,
+      DataType: 'aws:ec2:image',
+    });
 
     // The name's latest requests list it first.
     const listed = requestListSchema.parse(

@@ -165,6 +165,8 @@ async function runWatcher(
     failForgetting?: boolean;
     /** Ledger items by instance name before the run (e.g. a name whose terminal event is out). */
     ledger?: Record<string, LedgerItem>;
+    /** SSM refuses to set the latest-AMI parameter. */
+    failSetLatest?: boolean;
   } = {},
 ) {
   const { template } = synthesize(options.settings);
@@ -179,6 +181,17 @@ async function runWatcher(
   const wakeUps: string[] = [];
   const forgotten: string[] = [];
   const ledger = new Map<string, LedgerItem>(Object.entries(options.ledger ?? {}));
+  /** PutParameter inputs, as SSM received them. */
+  const parameters: unknown[] = [];
+  const setLatest: LocalHandler = async (raw) => {
+    if (options.failSetLatest) {
+      throw Object.assign(new Error('Parameter name: can\'t be prefixed with "aws"'), {
+        name: 'Ssm.ValidationException',
+      });
+    }
+    parameters.push(raw);
+    return { Version: parameters.length, Tier: 'Standard' };
+  };
 
   // As the wake-up state machine does: return the token of the check waiting for the image, if any.
   const reportStateChange = (imageId: string) => {
@@ -300,12 +313,14 @@ async function runWatcher(
         ...Object.fromEntries(PUBLISH_STATES.map((state) => [state, putEvents])),
         ...Object.fromEntries(RECORD_STATES.map((state) => [state, recordOutcome])),
         [WATCHER_STATES.recordPublished]: recordPublished,
+        [WATCHER_STATES.setLatestParameter]: setLatest,
       },
       retryIntervalOverrides: Object.fromEntries(
         [
           WATCHER_STATES.describe,
           WATCHER_STATES.forget,
           WATCHER_STATES.recordPublished,
+          WATCHER_STATES.setLatestParameter,
           ...PUBLISH_STATES,
           ...RECORD_STATES,
         ].map((state) => [state, 0]),
@@ -343,6 +358,7 @@ async function runWatcher(
     wakeUps,
     forgotten,
     ledger,
+    parameters,
     publishAttempts: () => publishAttempts,
     attemptsFor: (imageId: string) => attemptsFor[imageId] ?? [],
     stateEntries: () => stateEntries(execution.eventLogs),
@@ -469,6 +485,7 @@ describe('watcher state machine definition', () => {
         '"Resource":"arn:aws:states:::events:putEvents"',
         '"Resource":"arn:aws:states:::aws-sdk:dynamodb:deleteItem"',
         '"Resource":"arn:aws:states:::dynamodb:updateItem"',
+        '"Resource":"arn:aws:states:::aws-sdk:ssm:putParameter"',
       ]),
     );
   });
@@ -541,6 +558,7 @@ describe('watcher executed with aws-local-stepfunctions', () => {
       ...check,
       ...check,
       WATCHER_STATES.recordAvailable,
+      WATCHER_STATES.setLatestParameter,
       WATCHER_STATES.publishAvailable,
       WATCHER_STATES.recordPublished,
       WATCHER_STATES.forget,
@@ -715,6 +733,7 @@ describe('watcher executed with aws-local-stepfunctions', () => {
       ...check,
       ...check,
       WATCHER_STATES.recordAvailable,
+      WATCHER_STATES.setLatestParameter,
       WATCHER_STATES.publishAvailable,
       WATCHER_STATES.recordPublished,
       WATCHER_STATES.forget,
@@ -772,6 +791,7 @@ describe('watcher executed with aws-local-stepfunctions', () => {
       ...unwoken,
       ...unwoken,
       WATCHER_STATES.recordAvailable,
+      WATCHER_STATES.setLatestParameter,
       WATCHER_STATES.publishAvailable,
       WATCHER_STATES.recordPublished,
       WATCHER_STATES.forget,
@@ -878,6 +898,7 @@ describe('watcher executed with aws-local-stepfunctions', () => {
       WATCHER_STATES.describe,
       WATCHER_STATES.imageState,
       WATCHER_STATES.recordAvailable,
+      WATCHER_STATES.setLatestParameter,
       WATCHER_STATES.publishAvailable,
       WATCHER_STATES.recordWatcherError,
       WATCHER_STATES.publishWatcherError,
@@ -945,5 +966,43 @@ describe('watcher executed with aws-local-stepfunctions', () => {
       reason: 'watcher-error',
       published: true,
     });
+  });
+  it("should set the name's latest-AMI parameter before announcing the AMI", async () => {
+    const run = await runWatcher({ [IMAGE_1]: [pending, { state: 'available' }] });
+    await run.result;
+
+    expect(run.parameters).toEqual([
+      {
+        Name: '/ami-lifecycle/service-1/latest',
+        Value: IMAGE_1,
+        Type: 'String',
+        DataType: 'aws:ec2:image',
+        Overwrite: true,
+      },
+    ]);
+    const entries = await run.stateEntries();
+    expect(entries.indexOf(WATCHER_STATES.setLatestParameter)).toBe(
+      entries.indexOf(WATCHER_STATES.publishAvailable) - 1,
+    );
+  });
+
+  it('should still announce the AMI when the parameter cannot be set', async () => {
+    const run = await runWatcher({ [IMAGE_1]: [{ state: 'available' }] }, { failSetLatest: true });
+    await run.result;
+
+    expect(eventsFor(run.published, IMAGE_1).map((event) => event.detailType)).toEqual([
+      'AmiAvailable',
+    ]);
+    expect(run.ledger.get('service-1')).toEqual({ state: 'available', published: true });
+  });
+
+  it('should write parameters under the configured prefix only', async () => {
+    const run = await runWatcher(
+      { [IMAGE_1]: [{ state: 'available' }] },
+      { settings: { latestAmiParameterPrefix: '/deploys/amis' } },
+    );
+    await run.result;
+
+    expect(run.parameters).toMatchObject([{ Name: '/deploys/amis/service-1/latest' }]);
   });
 });
