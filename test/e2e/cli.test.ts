@@ -80,6 +80,8 @@ describe('the ami-lifecycle CLI against the local cloud, over HTTP', () => {
       '--json',
       '--request-id',
       `deploy-${Date.now()}`,
+      '--label',
+      'acme/shop@4f2c1e0',
       '--api-url',
       apiUrl,
     );
@@ -88,6 +90,7 @@ describe('the ami-lifecycle CLI against the local cloud, over HTTP', () => {
     expect(run.exitCode, run.stderr).toBe(0);
     apiRequest = parseStatus(run.stdout);
     expect(apiRequest.state).toBe('available');
+    expect(apiRequest.requestLabel).toBe('acme/shop@4f2c1e0');
     const [name] = apiRequest.names;
     expect(name).toMatchObject({ instanceName: 'service-api', state: 'available' });
     const available = (await system.eventsOf(apiRequest.requestId)).filter(
