@@ -5,7 +5,12 @@ import {
   type RequestStatus,
   requestStatusSchema,
 } from '../services/api/request-status';
-import { ApiRefusedError, ApiUnavailableError, UnexpectedAnswerError } from './api-errors';
+import {
+  ApiRefusedError,
+  ApiUnavailableError,
+  ApiUnreachableError,
+  UnexpectedAnswerError,
+} from './api-errors';
 import type { HttpCall, SignCall } from './sign-request';
 
 /** The body of `POST /create-ami` (services/api/README.md). */
@@ -49,7 +54,7 @@ export function createApiClient(deps: ApiClientDeps): ApiClient {
       });
       text = await response.text();
     } catch (error) {
-      throw new ApiUnavailableError(
+      throw new ApiUnreachableError(
         `cannot reach ${request.url.origin}: ${describeNetworkError(error)}`,
         { cause: error },
       );

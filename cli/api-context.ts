@@ -1,5 +1,5 @@
 import { type ApiClient, createApiClient } from './api-client';
-import { ApiUnavailableError } from './api-errors';
+import { ApiUnreachableError } from './api-errors';
 import type { CliDeps } from './cli-deps';
 import { type ApiTarget, describeTarget, resolveApiTarget } from './target';
 
@@ -32,8 +32,8 @@ function explainUnreachable(client: ApiClient, target: string): ApiClient {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof ApiUnavailableError && error.message.startsWith('cannot reach')) {
-        throw new ApiUnavailableError(`${error.message}; target: ${target}`, { cause: error });
+      if (error instanceof ApiUnreachableError) {
+        throw new ApiUnreachableError(`${error.message}; target: ${target}`, { cause: error });
       }
       throw error;
     }

@@ -11,6 +11,14 @@ export class ApiUnavailableError extends CliError {
   }
 }
 
+/** No HTTP answer at all (refused connection, unknown host, reset): nothing answered at the URL. */
+export class ApiUnreachableError extends ApiUnavailableError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ApiUnreachableError';
+  }
+}
+
 /** The API refused the call (400, 401, 403, 404, …): retrying the same call cannot help. */
 export class ApiRefusedError extends CliError {
   constructor(

@@ -1,4 +1,4 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deployImage, FakeEc2Account, NOW } from '../services/janitor/ec2-account.fake';
@@ -17,6 +17,7 @@ beforeEach(() => {
 });
 
 const LOCAL_API = ['--api-url', 'http://127.0.0.1:3000/prod'];
+const AWS_API = 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod';
 
 /** The table's rows as arrays of cells (columns are separated by two or more spaces). */
 function rows(text: string): string[][] {
@@ -99,6 +100,43 @@ describe('ami-lifecycle purge --dry-run', () => {
       [images[2]?.ImageId, 'keep', 'keep-latest (among the newest 2 available)'],
       [images[3]?.ImageId, 'keep', 'keep-latest (among the newest 2 available)'],
     ]);
+  });
+
+  it('should exit 2 naming the EC2 endpoint it cannot reach', async () => {
+    // Prepare
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .rejects(
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4599'), { code: 'ECONNREFUSED' }),
+      );
+
+    // Act
+    const { code, cli } = await purge(['--dry-run', '--endpoint-url', 'http://127.0.0.1:4599']);
+
+    // Assess
+    expect(code).toBe(EXIT.usage);
+    expect(cli.stdout.text).toBe('');
+    expect(cli.stderr.text).toBe(
+      'ami-lifecycle: cannot reach EC2 at http://127.0.0.1:4599: connect ECONNREFUSED 127.0.0.1:4599\n',
+    );
+  });
+
+  it('should name EC2’s own error and where it was read', async () => {
+    // Prepare
+    ec2Mock.on(DescribeImagesCommand).rejects(
+      Object.assign(new Error('You are not authorized to perform this operation.'), {
+        name: 'UnauthorizedOperation',
+      }),
+    );
+
+    // Act
+    const { code, cli } = await purge(['--dry-run', '--region', 'eu-west-1', '--api-url', AWS_API]);
+
+    // Assess
+    expect(code).toBe(EXIT.usage);
+    expect(cli.stderr.text).toBe(
+      'ami-lifecycle: EC2 DescribeImages in eu-west-1 failed: UnauthorizedOperation: You are not authorized to perform this operation.\n',
+    );
   });
 
   it('should use the given EC2 endpoint, and AWS with the caller’s credentials for an API on AWS', async () => {

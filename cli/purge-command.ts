@@ -3,7 +3,7 @@ import { LOCAL_REGION } from '../infra/local/account';
 import { janitorConfigSchema } from '../services/janitor/config';
 import type { TargetOptions } from './api-context';
 import type { CliDeps, Ec2Endpoint } from './cli-deps';
-import { EXIT, type ExitCode, UsageError } from './exit-codes';
+import { CliError, EXIT, type ExitCode, UsageError } from './exit-codes';
 import { planPurge } from './purge-plan';
 import { formatPurgeTable } from './purge-table';
 import { isLocalHost, resolveApiTarget } from './target';
@@ -38,14 +38,21 @@ export async function runPurge(deps: CliDeps, options: PurgeOptions): Promise<Ex
   if (options.name !== undefined && !instanceNameSchema.safeParse(options.name).success) {
     throw new UsageError(`not an instance name: ${options.name}`);
   }
-  const ec2 = deps.ec2For(await ec2Endpoint(deps, options));
-  const rows = await planPurge(ec2, {
-    instanceName: options.name,
-    now: deps.clock(),
-    retentionDays: options.retentionDays,
-    keepLatest: options.keepLatest,
-    maxDeletionsPerRun: options.maxDeletions,
-  });
+  const endpoint = await ec2Endpoint(deps, options);
+  const ec2 = deps.ec2For(endpoint);
+  let rows: Awaited<ReturnType<typeof planPurge>>;
+  try {
+    rows = await planPurge(ec2, {
+      instanceName: options.name,
+      now: deps.clock(),
+      retentionDays: options.retentionDays,
+      keepLatest: options.keepLatest,
+      maxDeletionsPerRun: options.maxDeletions,
+    });
+  } catch (error) {
+    const region = endpoint.region ?? (await ec2.config.region().catch(() => 'no Region'));
+    throw describeEc2Error(error, endpoint, region);
+  }
   if (rows.length === 0) {
     deps.stdout.write('no deploy AMIs found\n');
     return EXIT.ok;
@@ -85,4 +92,30 @@ async function ec2Endpoint(deps: CliDeps, options: PurgeOptions): Promise<Ec2End
     return { endpointUrl: LOCAL_AWS_ENDPOINT, region: options.region ?? LOCAL_REGION, local: true };
   }
   return { region: options.region, local: false };
+}
+
+/** Network failures carry a Node error code; EC2's own errors a name such as `UnauthorizedOperation`. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+]);
+
+function describeEc2Error(error: unknown, endpoint: Ec2Endpoint, region: string): CliError {
+  if (!(error instanceof Error)) return new CliError(String(error), EXIT.usage);
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) {
+    const where = endpoint.endpointUrl ?? `EC2 in ${region}`;
+    return new CliError(`cannot reach EC2 at ${where}: ${error.message}`, EXIT.usage, {
+      cause: error,
+    });
+  }
+  const where = endpoint.endpointUrl === undefined ? `in ${region}` : `at ${endpoint.endpointUrl}`;
+  return new CliError(
+    `EC2 DescribeImages ${where} failed: ${error.name}: ${error.message}`,
+    EXIT.usage,
+    { cause: error },
+  );
 }

@@ -125,6 +125,28 @@ describe('ami-lifecycle wait', () => {
     expect(calls).toBe(2);
   });
 
+  it('should exit 2, not 1, when the API was never reached before the deadline', async () => {
+    // Prepare: nothing answers at the URL (a wrong --api-url).
+    const refused: typeof fetch = () =>
+      Promise.reject(
+        new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9') }),
+      );
+    const cli = testCli({ fetch: refused });
+
+    // Act
+    const code = await runCli(
+      ['wait', 'r-1', '--timeout', '30s', '--api-url', 'http://127.0.0.1:9/prod'],
+      cli.deps,
+    );
+
+    // Assess: a pipeline must not take a wrong URL for a late AMI.
+    expect(code).toBe(EXIT.usage);
+    expect(cli.stdout.text).toBe('');
+    expect(cli.stderr.text).toBe(
+      'ami-lifecycle: no answer from the API in 30s while waiting for request r-1: cannot reach http://127.0.0.1:9: connect ECONNREFUSED 127.0.0.1:9; target: http://127.0.0.1:9/prod (--api-url)\n',
+    );
+  });
+
   it('should draw live lines on a terminal', async () => {
     api = await startFakeApi(inTurn(PENDING, AVAILABLE));
     const cli = testCli({}, true);

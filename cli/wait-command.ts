@@ -1,7 +1,9 @@
 import { requestIdSchema } from '../events/fields';
 import type { ApiClient } from './api-client';
 import { openApi, type TargetOptions } from './api-context';
+import { ApiUnreachableError } from './api-errors';
 import type { CliDeps } from './cli-deps';
+import { formatDuration } from './duration';
 import { type ExitCode, UsageError } from './exit-codes';
 import { createProgressView } from './progress-view';
 import { waitForRequest } from './wait-for-request';
@@ -50,6 +52,17 @@ export async function runWait(
       notFoundGraceMs: options.notFoundGraceMs,
     },
   );
+  if (
+    outcome.kind === 'deadline' &&
+    outcome.status === undefined &&
+    outcome.lastError instanceof ApiUnreachableError
+  ) {
+    // Nothing ever answered at the URL: a wrong target, not a late AMI (exit 2, not 1).
+    throw new ApiUnreachableError(
+      `no answer from the API in ${formatDuration(options.timeoutMs)} while waiting for request ${options.requestId}: ${outcome.lastError.message}`,
+      { cause: outcome.lastError },
+    );
+  }
   return reportOutcome(outcome, options.timeoutMs, {
     human,
     json: options.json ? deps.stdout : undefined,
