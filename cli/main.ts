@@ -5,11 +5,21 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { systemClock } from '../services/shared/clock';
 import type { CliDeps } from './cli-deps';
+import { PollIntervalError, pollIntervalFrom } from './poll-interval';
 import { runCli } from './program';
 import { createSigV4Signer, regionOfApiHost } from './sign-request';
 import { readStackApiUrl } from './stack-output';
 
 const credentials = fromNodeProviderChain();
+
+let pollIntervalMs: number;
+try {
+  pollIntervalMs = pollIntervalFrom(process.env);
+} catch (error) {
+  if (!(error instanceof PollIntervalError)) throw error;
+  process.stderr.write(`ami-lifecycle: ${error.message}\n`);
+  process.exit(2);
+}
 
 const deps: CliDeps = {
   stdout: process.stdout,
@@ -18,7 +28,7 @@ const deps: CliDeps = {
   clock: systemClock,
   sleep: (ms) => sleep(ms),
   fetch: globalThis.fetch,
-  pollIntervalMs: 10_000,
+  pollIntervalMs,
   newRequestId: randomUUID,
   readStackApiUrl: (stackName) => readStackApiUrl(new CloudFormationClient({}), stackName),
   signerFor: async (apiUrl) => {

@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RequestStatus, requestStatusSchema } from '../../services/api/request-status';
 import { startTestCloud } from './local-cloud-client';
@@ -32,6 +33,8 @@ function cli(...args: string[]): Promise<CliRun> {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_REGION: 'us-east-1',
+    // The local cloud's clock is shortened; so is the wait between two status reads.
+    AMI_LIFECYCLE_POLL_INTERVAL: '1s',
   };
   delete env.AMI_LIFECYCLE_API_URL;
   return new Promise((resolve, reject) => {
@@ -133,6 +136,39 @@ describe('the ami-lifecycle CLI against the local cloud, over HTTP', () => {
     // Assess
     expect(run.exitCode, run.stderr).toBe(0);
     expect(parseStatus(run.stdout)).toEqual(apiRequest);
+  });
+
+  it("should leave the AMI in the name's latest-AMI parameter, as the aws CLI reads it", async (context) => {
+    // Asynchronous: the local cloud answering the call runs in this process.
+    const run = promisify(execFile);
+    const found = await run('aws', ['--version']).catch(() => undefined);
+    if (found === undefined) {
+      context.skip(
+        'no `aws` command on PATH: the parameter is read back with the SDK in request-status.test.ts',
+      );
+    }
+
+    const read = await run(
+      'aws',
+      [
+        'ssm',
+        'get-parameter',
+        '--name',
+        '/ami-lifecycle/service-api/latest',
+        '--endpoint-url',
+        system.cloud.awsEndpoint,
+        '--region',
+        system.cloud.region,
+        '--query',
+        'Parameter.Value',
+        '--output',
+        'text',
+      ],
+      { env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } },
+    );
+
+    expect(read.stderr).toBe('');
+    expect(read.stdout.trim()).toBe(apiRequest.names[0]?.imageId);
   });
 
   it('should print a request once for people with status', async () => {
