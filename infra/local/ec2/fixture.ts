@@ -218,181 +218,23 @@ export interface SeedSettings {
  * second).
  */
 export function seedStore(store: Ec2Store, input: unknown, settings: SeedSettings): SeedResult {
-  const parsed = parseEc2Fixture(input);
-  if (!parsed.success)
-    throw new Ec2FixtureError(`Invalid EC2 fixture: ${parsed.problems.join('; ')}`);
-  const fixture = parsed.data;
-  const unknownAction = fixture.unsupportedActions?.find(
-    (action) => !settings.knownActions.includes(action),
-  );
-  if (unknownAction !== undefined) {
-    throw new Ec2FixtureError(
-      `Fixture unsupportedActions names an unknown action ${unknownAction}`,
-    );
-  }
-  const now = new Date(settings.nowMs).toISOString();
-  const ids = new Set<string>();
-  const claim = (prefix: string, id: string | undefined): string => {
-    const chosen = id ?? newId(prefix);
-    if (!chosen.startsWith(`${prefix}-`)) {
-      throw new Ec2FixtureError(`Fixture id ${chosen} should start with "${prefix}-"`);
-    }
-    if (ids.has(chosen) || store.taggable(chosen) !== undefined) {
-      throw new Ec2FixtureError(`Fixture id ${chosen} is used twice`);
-    }
-    ids.add(chosen);
-    return chosen;
+  const fixture = validFixture(input, settings);
+  const seeding = startSeeding(store, settings);
+  // Ids are claimed in this order, so that of two records with one id the second is refused.
+  const instances = (fixture.instances ?? []).map((item) => fixtureInstance(item, seeding));
+  const standalone = (fixture.snapshots ?? []).map((item) => fixtureSnapshot(item, seeding));
+  const snapshots = {
+    known: new Map(standalone.map((s) => [s.snapshotId, s])),
+    ofImages: [] as SnapshotRecord[],
   };
-
-  const instances: InstanceRecord[] = (fixture.instances ?? []).map((item) => {
-    const instanceTags: Tags = { ...item.tags };
-    if (item.name !== undefined) instanceTags.Name = item.name;
-    const state = item.state ?? 'running';
-    return {
-      seq: 0,
-      instanceId: claim('i', item.instanceId),
-      reservationId: newId('r'),
-      imageId: item.imageId ?? 'ami-00000000000000000',
-      instanceType: item.instanceType ?? 't3.micro',
-      state,
-      ...(state === 'terminated'
-        ? { vanishAtMs: settings.nowMs + settings.terminatedVisibleMs }
-        : {}),
-      launchTime: item.launchTime ?? now,
-      tags: instanceTags,
-      volumes: (item.volumes ?? [{}]).map((volume, index) => ({
-        deviceName: volume.deviceName ?? deviceName(index),
-        volumeId: newId('vol'),
-        sizeGiB: volume.sizeGiB ?? 8,
-      })),
-    };
-  });
-
-  const standalone: SnapshotRecord[] = (fixture.snapshots ?? []).map((item) => ({
-    seq: 0,
-    snapshotId: claim('snap', item.snapshotId),
-    volumeId: newId('vol'),
-    volumeSizeGiB: item.volumeSizeGiB ?? 8,
-    ownerId: item.ownerId ?? settings.accountId,
-    description: item.description ?? '',
-    state: item.state ?? 'completed',
-    startTime: item.startTime ?? now,
-    ...(item.state === 'completed' || item.state === undefined
-      ? { completionTime: item.startTime ?? now }
-      : {}),
-    progress: item.state === 'pending' ? 0 : 100,
-    tags: { ...item.tags },
-  }));
-  const knownSnapshots = new Map(standalone.map((s) => [s.snapshotId, s]));
-
-  const imageSnapshots: SnapshotRecord[] = [];
   const names = new Set<string>();
-  const images: ImageRecord[] = (fixture.images ?? []).map((item) => {
-    const imageId = claim('ami', item.imageId);
-    const ownerId = item.ownerId ?? settings.accountId;
-    const nameKey = `${ownerId}\n${item.name}`;
-    if (names.has(nameKey) || store.imageByName(ownerId, item.name) !== undefined) {
-      throw new Ec2FixtureError(`Fixture image name ${item.name} is used twice by ${ownerId}`);
-    }
-    names.add(nameKey);
-    const creationDate = item.creationDate ?? now;
-    const createdMs = Date.parse(creationDate);
-    const state = item.state ?? 'available';
-    const bake =
-      state === 'pending'
-        ? {
-            startMs: createdMs,
-            endMs: item.availableAt ? Date.parse(item.availableAt) : createdMs + settings.bakeMs,
-            outcome: 'available' as const,
-          }
-        : undefined;
-    const imageTags: Tags = { ...item.tags };
-    const specs =
-      typeof item.snapshots === 'number'
-        ? Array.from({ length: item.snapshots }, () => ({}) as z.infer<typeof imageSnapshotSchema>)
-        : (item.snapshots ?? [{}]);
-    const blockDevices = specs.map((spec, index) => {
-      const sizeGiB = spec.sizeGiB ?? 8;
-      const shared =
-        spec.snapshotId === undefined ? undefined : knownSnapshots.get(spec.snapshotId);
-      if (shared !== undefined) {
-        return {
-          deviceName: spec.deviceName ?? deviceName(index),
-          snapshotId: shared.snapshotId,
-          sizeGiB,
-        };
-      }
-      const snapshot: SnapshotRecord = {
-        seq: 0,
-        snapshotId: claim('snap', spec.snapshotId),
-        volumeId: newId('vol'),
-        volumeSizeGiB: sizeGiB,
-        ownerId,
-        description: `Created by CreateImage(${item.sourceInstanceId ?? 'i-00000000000000000'}) for ${imageId}`,
-        state: bake ? 'pending' : 'completed',
-        startTime: creationDate,
-        progress: bake ? 0 : 100,
-        tags: { ...(spec.tags ?? imageTags) },
-        ...(bake ? { bakingFor: imageId } : { completionTime: creationDate }),
-      };
-      knownSnapshots.set(snapshot.snapshotId, snapshot);
-      imageSnapshots.push(snapshot);
-      return {
-        deviceName: spec.deviceName ?? deviceName(index),
-        snapshotId: snapshot.snapshotId,
-        sizeGiB,
-      };
-    });
-    return {
-      seq: 0,
-      imageId,
-      name: item.name,
-      description: item.description,
-      ownerId,
-      ownerAlias: item.ownerAlias,
-      public: item.public ?? false,
-      state,
-      creationDate,
-      tags: imageTags,
-      blockDevices,
-      sourceInstanceId: item.sourceInstanceId,
-      deregistrationProtection: item.deregistrationProtection ? 'enabled' : 'disabled',
-      ...(item.sharedWith && item.sharedWith.length > 0
-        ? { sharedWith: [...new Set(item.sharedWith)] }
-        : {}),
-      stateReason:
-        item.stateReason ??
-        (state === 'failed'
-          ? { code: 'Server.InternalError', message: 'Internal error' }
-          : undefined),
-      bake,
-    };
-  });
-
-  const templates: LaunchTemplateRecord[] = (fixture.launchTemplates ?? []).map((item) => {
-    if (item.versions.length === 0) {
-      throw new Ec2FixtureError(`Fixture launch template ${item.name} needs at least one version`);
-    }
-    if (store.launchTemplateByName(item.name) !== undefined) {
-      throw new Ec2FixtureError(`Fixture launch template name ${item.name} is used twice`);
-    }
-    const createTime = item.createTime ?? now;
-    return {
-      seq: 0,
-      launchTemplateId: claim('lt', item.launchTemplateId),
-      name: item.name,
-      createTime,
-      createdBy: `arn:aws:iam::${settings.accountId}:root`,
-      defaultVersion: item.defaultVersion ?? 1,
-      tags: { ...item.tags },
-      versions: item.versions.map((version, index) => ({
-        versionNumber: index + 1,
-        description: version.description,
-        createTime: version.createTime ?? createTime,
-        data: { imageId: version.imageId, instanceType: version.instanceType },
-      })),
-    };
-  });
+  const images = (fixture.images ?? []).map((item) =>
+    fixtureImage(item, seeding, { names, snapshots }),
+  );
+  const imageSnapshots = snapshots.ofImages;
+  const templates = (fixture.launchTemplates ?? []).map((item) =>
+    fixtureLaunchTemplate(item, seeding),
+  );
 
   for (const record of instances) store.addInstance({ ...record, seq: store.nextSeq() });
   for (const record of [...standalone, ...imageSnapshots]) {
@@ -407,6 +249,234 @@ export function seedStore(store: Ec2Store, input: unknown, settings: SeedSetting
     imageIds: images.map((r) => r.imageId),
     snapshotIds: [...standalone, ...imageSnapshots].map((r) => r.snapshotId),
     launchTemplateIds: templates.map((r) => r.launchTemplateId),
+  };
+}
+
+type FixtureItem<Key extends keyof FixtureFields> = NonNullable<FixtureFields[Key]>[number];
+
+/** What every record of one seeding shares: the store, the settings, its time and its ids. */
+interface Seeding {
+  readonly store: Ec2Store;
+  readonly settings: SeedSettings;
+  /** The seeding's time, ISO-8601: the default of every date the fixture leaves out. */
+  readonly now: string;
+  /** The fixture's id, or a new one, after checking its prefix and that it is not used yet. */
+  claim(prefix: string, id: string | undefined): string;
+}
+
+function validFixture(input: unknown, settings: SeedSettings): FixtureFields {
+  const parsed = parseEc2Fixture(input);
+  if (!parsed.success)
+    throw new Ec2FixtureError(`Invalid EC2 fixture: ${parsed.problems.join('; ')}`);
+  const fixture = parsed.data;
+  const unknownAction = fixture.unsupportedActions?.find(
+    (action) => !settings.knownActions.includes(action),
+  );
+  if (unknownAction !== undefined) {
+    throw new Ec2FixtureError(
+      `Fixture unsupportedActions names an unknown action ${unknownAction}`,
+    );
+  }
+  return fixture;
+}
+
+function startSeeding(store: Ec2Store, settings: SeedSettings): Seeding {
+  const ids = new Set<string>();
+  return {
+    store,
+    settings,
+    now: new Date(settings.nowMs).toISOString(),
+    claim(prefix, id) {
+      const chosen = id ?? newId(prefix);
+      if (!chosen.startsWith(`${prefix}-`)) {
+        throw new Ec2FixtureError(`Fixture id ${chosen} should start with "${prefix}-"`);
+      }
+      if (ids.has(chosen) || store.taggable(chosen) !== undefined) {
+        throw new Ec2FixtureError(`Fixture id ${chosen} is used twice`);
+      }
+      ids.add(chosen);
+      return chosen;
+    },
+  };
+}
+
+function fixtureInstance(item: FixtureItem<'instances'>, seeding: Seeding): InstanceRecord {
+  const { settings, now } = seeding;
+  const instanceTags: Tags = { ...item.tags };
+  if (item.name !== undefined) instanceTags.Name = item.name;
+  const state = item.state ?? 'running';
+  return {
+    seq: 0,
+    instanceId: seeding.claim('i', item.instanceId),
+    reservationId: newId('r'),
+    imageId: item.imageId ?? 'ami-00000000000000000',
+    instanceType: item.instanceType ?? 't3.micro',
+    state,
+    ...(state === 'terminated'
+      ? { vanishAtMs: settings.nowMs + settings.terminatedVisibleMs }
+      : {}),
+    launchTime: item.launchTime ?? now,
+    tags: instanceTags,
+    volumes: (item.volumes ?? [{}]).map((volume, index) => ({
+      deviceName: volume.deviceName ?? deviceName(index),
+      volumeId: newId('vol'),
+      sizeGiB: volume.sizeGiB ?? 8,
+    })),
+  };
+}
+
+function fixtureSnapshot(item: FixtureItem<'snapshots'>, seeding: Seeding): SnapshotRecord {
+  const { settings, now } = seeding;
+  return {
+    seq: 0,
+    snapshotId: seeding.claim('snap', item.snapshotId),
+    volumeId: newId('vol'),
+    volumeSizeGiB: item.volumeSizeGiB ?? 8,
+    ownerId: item.ownerId ?? settings.accountId,
+    description: item.description ?? '',
+    state: item.state ?? 'completed',
+    startTime: item.startTime ?? now,
+    ...(item.state === 'completed' || item.state === undefined
+      ? { completionTime: item.startTime ?? now }
+      : {}),
+    progress: item.state === 'pending' ? 0 : 100,
+    tags: { ...item.tags },
+  };
+}
+
+/** The snapshots images may refer to (by id), and those made for the fixture's images. */
+interface ImageSnapshots {
+  readonly known: Map<string, SnapshotRecord>;
+  readonly ofImages: SnapshotRecord[];
+}
+
+function fixtureImage(
+  item: FixtureItem<'images'>,
+  seeding: Seeding,
+  { names, snapshots }: { names: Set<string>; snapshots: ImageSnapshots },
+): ImageRecord {
+  const imageId = seeding.claim('ami', item.imageId);
+  const ownerId = item.ownerId ?? seeding.settings.accountId;
+  const nameKey = `${ownerId}\n${item.name}`;
+  if (names.has(nameKey) || seeding.store.imageByName(ownerId, item.name) !== undefined) {
+    throw new Ec2FixtureError(`Fixture image name ${item.name} is used twice by ${ownerId}`);
+  }
+  names.add(nameKey);
+  const creationDate = item.creationDate ?? seeding.now;
+  const createdMs = Date.parse(creationDate);
+  const state = item.state ?? 'available';
+  const bake =
+    state === 'pending'
+      ? {
+          startMs: createdMs,
+          endMs: item.availableAt
+            ? Date.parse(item.availableAt)
+            : createdMs + seeding.settings.bakeMs,
+          outcome: 'available' as const,
+        }
+      : undefined;
+  const image = { item, imageId, ownerId, creationDate, baking: bake !== undefined };
+  return {
+    seq: 0,
+    imageId,
+    name: item.name,
+    description: item.description,
+    ownerId,
+    ownerAlias: item.ownerAlias,
+    public: item.public ?? false,
+    state,
+    creationDate,
+    tags: { ...item.tags },
+    blockDevices: imageBlockDevices(image, seeding, snapshots),
+    sourceInstanceId: item.sourceInstanceId,
+    deregistrationProtection: item.deregistrationProtection ? 'enabled' : 'disabled',
+    ...(item.sharedWith && item.sharedWith.length > 0
+      ? { sharedWith: [...new Set(item.sharedWith)] }
+      : {}),
+    stateReason:
+      item.stateReason ??
+      (state === 'failed'
+        ? { code: 'Server.InternalError', message: 'Internal error' }
+        : undefined),
+    bake,
+  };
+}
+
+/** An image's block devices: snapshots the fixture has already, or new ones made for it. */
+function imageBlockDevices(
+  image: {
+    item: FixtureItem<'images'>;
+    imageId: string;
+    ownerId: string;
+    creationDate: string;
+    baking: boolean;
+  },
+  seeding: Seeding,
+  snapshots: ImageSnapshots,
+): ImageRecord['blockDevices'] {
+  const { item, imageId, ownerId, creationDate, baking } = image;
+  const specs =
+    typeof item.snapshots === 'number'
+      ? Array.from({ length: item.snapshots }, () => ({}) as z.infer<typeof imageSnapshotSchema>)
+      : (item.snapshots ?? [{}]);
+  return specs.map((spec, index) => {
+    const sizeGiB = spec.sizeGiB ?? 8;
+    const shared = spec.snapshotId === undefined ? undefined : snapshots.known.get(spec.snapshotId);
+    if (shared !== undefined) {
+      return {
+        deviceName: spec.deviceName ?? deviceName(index),
+        snapshotId: shared.snapshotId,
+        sizeGiB,
+      };
+    }
+    const snapshot: SnapshotRecord = {
+      seq: 0,
+      snapshotId: seeding.claim('snap', spec.snapshotId),
+      volumeId: newId('vol'),
+      volumeSizeGiB: sizeGiB,
+      ownerId,
+      description: `Created by CreateImage(${item.sourceInstanceId ?? 'i-00000000000000000'}) for ${imageId}`,
+      state: baking ? 'pending' : 'completed',
+      startTime: creationDate,
+      progress: baking ? 0 : 100,
+      tags: { ...(spec.tags ?? item.tags) },
+      ...(baking ? { bakingFor: imageId } : { completionTime: creationDate }),
+    };
+    snapshots.known.set(snapshot.snapshotId, snapshot);
+    snapshots.ofImages.push(snapshot);
+    return {
+      deviceName: spec.deviceName ?? deviceName(index),
+      snapshotId: snapshot.snapshotId,
+      sizeGiB,
+    };
+  });
+}
+
+function fixtureLaunchTemplate(
+  item: FixtureItem<'launchTemplates'>,
+  seeding: Seeding,
+): LaunchTemplateRecord {
+  if (item.versions.length === 0) {
+    throw new Ec2FixtureError(`Fixture launch template ${item.name} needs at least one version`);
+  }
+  if (seeding.store.launchTemplateByName(item.name) !== undefined) {
+    throw new Ec2FixtureError(`Fixture launch template name ${item.name} is used twice`);
+  }
+  const createTime = item.createTime ?? seeding.now;
+  return {
+    seq: 0,
+    launchTemplateId: seeding.claim('lt', item.launchTemplateId),
+    name: item.name,
+    createTime,
+    createdBy: `arn:aws:iam::${seeding.settings.accountId}:root`,
+    defaultVersion: item.defaultVersion ?? 1,
+    tags: { ...item.tags },
+    versions: item.versions.map((version, index) => ({
+      versionNumber: index + 1,
+      description: version.description,
+      createTime: version.createTime ?? createTime,
+      data: { imageId: version.imageId, instanceType: version.instanceType },
+    })),
   };
 }
 

@@ -61,26 +61,8 @@ export function imageStateEvents(
   let timer: NodeJS.Timeout | undefined;
   let armedForMs: number | undefined;
 
-  const send = (service: Ec2Service, change: ImageStateChange): void => {
-    // Real EC2 announces only the account's own images on its bus.
-    if (change.ownerId !== service.accountId) return;
-    try {
-      emit({
-        source: EC2_AMI_STATE_CHANGE.source,
-        detailType: EC2_AMI_STATE_CHANGE.detailType,
-        detail: ec2AmiStateChangeDetailSchema.parse({
-          RequestId: randomUUID(),
-          ImageId: change.imageId,
-          State: change.state,
-          ErrorMessage: change.errorMessage,
-        }),
-        resources: [`arn:aws:ec2:${service.region}::image/${change.imageId}`],
-        time: new Date(change.atMs),
-      });
-    } catch (error) {
-      onError(error);
-    }
-  };
+  const send = (service: Ec2Service, change: ImageStateChange): void =>
+    sendImageStateChange(service, change, emit, onError);
 
   const disarm = (): void => {
     if (timer !== undefined) clearTimeout(timer);
@@ -131,4 +113,30 @@ export function imageStateEvents(
       disarm();
     },
   };
+}
+
+function sendImageStateChange(
+  service: Ec2Service,
+  change: ImageStateChange,
+  emit: (event: ImageStateEvent) => void,
+  onError: (error: unknown) => void,
+): void {
+  // Real EC2 announces only the account's own images on its bus.
+  if (change.ownerId !== service.accountId) return;
+  try {
+    emit({
+      source: EC2_AMI_STATE_CHANGE.source,
+      detailType: EC2_AMI_STATE_CHANGE.detailType,
+      detail: ec2AmiStateChangeDetailSchema.parse({
+        RequestId: randomUUID(),
+        ImageId: change.imageId,
+        State: change.state,
+        ErrorMessage: change.errorMessage,
+      }),
+      resources: [`arn:aws:ec2:${service.region}::image/${change.imageId}`],
+      time: new Date(change.atMs),
+    });
+  } catch (error) {
+    onError(error);
+  }
 }

@@ -1,6 +1,11 @@
 import { describeIssues } from '../../../events/issues';
 import * as z from '../../../events/zod';
-import { AwsJsonError, createJsonService, parseInput } from '../endpoint/json-protocol';
+import {
+  AwsJsonError,
+  createJsonService,
+  type JsonOperation,
+  parseInput,
+} from '../endpoint/json-protocol';
 import type { LocalService } from '../protocol';
 import type { EventBus, RuleView } from './bus';
 import { compileEventPattern, EventPatternError } from './event-pattern';
@@ -157,26 +162,7 @@ export function createEventsService(
   bus: EventBus,
   options: EventsServiceOptions = {},
 ): LocalService {
-  const schedules = new Map(
-    (options.scheduledRules ?? []).flatMap((rule) =>
-      rule.scheduleExpression === undefined ? [] : [[rule.name, rule.scheduleExpression] as const],
-    ),
-  );
-  const scheduleOf = (rule: RuleView) =>
-    rule.eventBusName === 'default' ? schedules.get(rule.name) : undefined;
-  const describe = (rule: RuleView) => describeRule(rule, scheduleOf(rule));
-  /** A rule the API may show: hidden ones answer as EventBridge answers a rule that does not exist. */
-  const visibleRule = (name: string, eventBusName: string | undefined) => {
-    const rule = bus.describeRule(name, eventBusName);
-    if (isLocalOnly(rule)) {
-      throw new EventsApiError(
-        'ResourceNotFoundException',
-        `Rule ${name} does not exist on EventBus ${rule.eventBusName}.`,
-      );
-    }
-    return rule;
-  };
-
+  const rules = visibleRules(bus, options.scheduledRules ?? []);
   return createJsonService({
     targetPrefix: 'AWSEvents',
     contentType: 'application/x-amz-json-1.1',
@@ -186,164 +172,218 @@ export function createEventsService(
         : undefined,
     operations: {
       PutEvents: (input) => bus.putEvents(parseInput(putEventsInput, input).Entries),
-
-      PutRule(input) {
-        const request = parseInput(putRuleInput, input);
-        if (request.ScheduleExpression !== undefined) {
-          throw new AwsJsonError(
-            'ValidationException',
-            'ScheduleExpression is not supported by the local cloud.',
-          );
-        }
-        if (request.EventPattern === undefined) {
-          throw new AwsJsonError(
-            'ValidationException',
-            'Parameter(s) EventPattern must be specified.',
-          );
-        }
-        let pattern: unknown;
-        try {
-          pattern = JSON.parse(request.EventPattern);
-        } catch {
-          throw new AwsJsonError(
-            'InvalidEventPatternException',
-            'Event pattern is not valid. Reason: not valid JSON.',
-          );
-        }
-        const rule = bus.putRule({
-          name: request.Name,
-          eventBusName: request.EventBusName,
-          eventPattern: pattern as Record<string, unknown>,
-          ...(request.State ? { state: request.State } : {}),
-          ...(request.Description === undefined ? {} : { description: request.Description }),
-        });
-        return { RuleArn: rule.arn };
-      },
-
-      DescribeRule(input) {
-        const request = parseInput(ruleRef, input);
-        return describe(visibleRule(request.Name, request.EventBusName));
-      },
-
-      ListRules(input) {
-        const request = parseInput(listRulesInput, input);
-        const rules = bus.listRules(request.EventBusName, request.NamePrefix);
-        return { Rules: rules.filter((rule) => !isLocalOnly(rule)).map(describe) };
-      },
-
-      DeleteRule(input) {
-        const request = parseInput(ruleRef, input);
-        visibleRule(request.Name, request.EventBusName);
-        bus.deleteRule(request.Name, request.EventBusName);
-      },
-
-      PutTargets(input) {
-        const request = parseInput(putTargetsInput, input);
-        visibleRule(request.Rule, request.EventBusName);
-        const failed: Array<{ TargetId: string; ErrorCode: string; ErrorMessage: string }> = [];
-        const accepted: TargetSpec[] = [];
-        for (const target of request.Targets) {
-          const retry = target.RetryPolicy;
-          accepted.push({
-            id: target.Id,
-            arn: target.Arn,
-            ...(target.Input === undefined ? {} : { input: target.Input }),
-            ...(target.InputPath === undefined ? {} : { inputPath: target.InputPath }),
-            ...(target.InputTransformer === undefined
-              ? {}
-              : {
-                  inputTransformer: {
-                    inputPathsMap: target.InputTransformer.InputPathsMap ?? {},
-                    inputTemplate: target.InputTransformer.InputTemplate,
-                  },
-                }),
-            ...(retry
-              ? {
-                  retryPolicy: {
-                    maximumRetryAttempts: retry.MaximumRetryAttempts ?? 185,
-                    maximumEventAgeInSeconds: retry.MaximumEventAgeInSeconds ?? 86_400,
-                  },
-                }
-              : {}),
-            ...(target.DeadLetterConfig?.Arn ? { deadLetterArn: target.DeadLetterConfig.Arn } : {}),
-          });
-        }
-        if (accepted.length > 0) bus.putTargets(request.Rule, accepted, request.EventBusName);
-        return { FailedEntryCount: failed.length, FailedEntries: failed };
-      },
-
-      RemoveTargets(input) {
-        const request = parseInput(removeTargetsInput, input);
-        visibleRule(request.Rule, request.EventBusName);
-        bus.removeTargets(request.Rule, request.Ids, request.EventBusName);
-        return { FailedEntryCount: 0, FailedEntries: [] };
-      },
-
-      ListTargetsByRule(input) {
-        const request = parseInput(listTargetsInput, input);
-        return {
-          Targets: visibleRule(request.Rule, request.EventBusName).targets.map(describeTarget),
-        };
-      },
-
-      DescribeEventBus(input) {
-        const name = bus.resolveEventBus(parseInput(describeBusInput, input).Name);
-        return { Name: name, Arn: bus.eventBusArn(name) };
-      },
-
-      ListEventBuses(input) {
-        const request = parseInput(listBusesInput, input);
-        const names = bus
-          .listEventBuses()
-          .filter((name) => name.startsWith(request.NamePrefix ?? ''));
-        const offset = request.NextToken === undefined ? 0 : decodeOffset(request.NextToken);
-        const limit = request.Limit ?? 100;
-        const page = names.slice(offset, offset + limit);
-        return {
-          EventBuses: page.map((name) => ({ Name: name, Arn: bus.eventBusArn(name) })),
-          ...(offset + limit < names.length ? { NextToken: encodeOffset(offset + limit) } : {}),
-        };
-      },
-
-      TestEventPattern(input) {
-        const request = parseInput(testPatternInput, input);
-        let matches: (event: unknown) => boolean;
-        try {
-          matches = compileEventPattern(request.EventPattern);
-        } catch (error) {
-          if (!(error instanceof EventPatternError)) throw error;
-          throw new AwsJsonError(
-            'InvalidEventPatternException',
-            `Event pattern is not valid. Reason: ${error.message}`,
-          );
-        }
-        let event: unknown;
-        try {
-          event = JSON.parse(request.Event);
-        } catch {
-          throw new AwsJsonError('ValidationException', 'Parameter Event is not valid JSON.');
-        }
-        const checked = testedEvent.safeParse(event);
-        if (!checked.success) {
-          throw new AwsJsonError(
-            'ValidationException',
-            `Parameter Event is not valid: ${describeIssues(checked.error)}`,
-          );
-        }
-        return { Result: matches(event) };
-      },
-
-      CreateApiDestination(input) {
-        const request = parseInput(apiDestinationInput, input);
-        const destination = bus.putApiDestination({
-          name: request.Name,
-          invocationEndpoint: request.InvocationEndpoint,
-          httpMethod: request.HttpMethod,
-        });
-        return { ApiDestinationArn: destination.arn, ApiDestinationState: 'ACTIVE' };
-      },
+      ...ruleOperations(bus, rules),
+      ...targetOperations(bus, rules),
+      ...busOperations(bus),
+      TestEventPattern: (input) => testEventPattern(parseInput(testPatternInput, input)),
     },
   });
+}
+
+/** The rules the API shows, as EventBridge describes them (scheduled ones by their schedule). */
+interface VisibleRules {
+  describe(rule: RuleView): ReturnType<typeof describeRule>;
+  /** A rule the API may show: hidden ones answer as EventBridge answers a rule that does not exist. */
+  get(name: string, eventBusName: string | undefined): RuleView;
+}
+
+function visibleRules(
+  bus: EventBus,
+  scheduledRules: NonNullable<EventsServiceOptions['scheduledRules']>,
+): VisibleRules {
+  const schedules = new Map(
+    scheduledRules.flatMap((rule) =>
+      rule.scheduleExpression === undefined ? [] : [[rule.name, rule.scheduleExpression] as const],
+    ),
+  );
+  const scheduleOf = (rule: RuleView) =>
+    rule.eventBusName === 'default' ? schedules.get(rule.name) : undefined;
+  return {
+    describe: (rule) => describeRule(rule, scheduleOf(rule)),
+    get(name, eventBusName) {
+      const rule = bus.describeRule(name, eventBusName);
+      if (isLocalOnly(rule)) {
+        throw new EventsApiError(
+          'ResourceNotFoundException',
+          `Rule ${name} does not exist on EventBus ${rule.eventBusName}.`,
+        );
+      }
+      return rule;
+    },
+  };
+}
+
+function ruleOperations(bus: EventBus, rules: VisibleRules): Record<string, JsonOperation> {
+  const { describe, get: visibleRule } = rules;
+  return {
+    PutRule(input) {
+      const request = parseInput(putRuleInput, input);
+      if (request.ScheduleExpression !== undefined) {
+        throw new AwsJsonError(
+          'ValidationException',
+          'ScheduleExpression is not supported by the local cloud.',
+        );
+      }
+      if (request.EventPattern === undefined) {
+        throw new AwsJsonError(
+          'ValidationException',
+          'Parameter(s) EventPattern must be specified.',
+        );
+      }
+      let pattern: unknown;
+      try {
+        pattern = JSON.parse(request.EventPattern);
+      } catch {
+        throw new AwsJsonError(
+          'InvalidEventPatternException',
+          'Event pattern is not valid. Reason: not valid JSON.',
+        );
+      }
+      const rule = bus.putRule({
+        name: request.Name,
+        eventBusName: request.EventBusName,
+        eventPattern: pattern as Record<string, unknown>,
+        ...(request.State ? { state: request.State } : {}),
+        ...(request.Description === undefined ? {} : { description: request.Description }),
+      });
+      return { RuleArn: rule.arn };
+    },
+
+    DescribeRule(input) {
+      const request = parseInput(ruleRef, input);
+      return describe(visibleRule(request.Name, request.EventBusName));
+    },
+
+    ListRules(input) {
+      const request = parseInput(listRulesInput, input);
+      const rules = bus.listRules(request.EventBusName, request.NamePrefix);
+      return { Rules: rules.filter((rule) => !isLocalOnly(rule)).map(describe) };
+    },
+
+    DeleteRule(input) {
+      const request = parseInput(ruleRef, input);
+      visibleRule(request.Name, request.EventBusName);
+      bus.deleteRule(request.Name, request.EventBusName);
+    },
+  };
+}
+
+function targetOperations(bus: EventBus, rules: VisibleRules): Record<string, JsonOperation> {
+  const { get: visibleRule } = rules;
+  return {
+    PutTargets(input) {
+      const request = parseInput(putTargetsInput, input);
+      visibleRule(request.Rule, request.EventBusName);
+      const failed: Array<{ TargetId: string; ErrorCode: string; ErrorMessage: string }> = [];
+      const accepted = request.Targets.map(targetSpec);
+      if (accepted.length > 0) bus.putTargets(request.Rule, accepted, request.EventBusName);
+      return { FailedEntryCount: failed.length, FailedEntries: failed };
+    },
+
+    RemoveTargets(input) {
+      const request = parseInput(removeTargetsInput, input);
+      visibleRule(request.Rule, request.EventBusName);
+      bus.removeTargets(request.Rule, request.Ids, request.EventBusName);
+      return { FailedEntryCount: 0, FailedEntries: [] };
+    },
+
+    ListTargetsByRule(input) {
+      const request = parseInput(listTargetsInput, input);
+      return {
+        Targets: visibleRule(request.Rule, request.EventBusName).targets.map(describeTarget),
+      };
+    },
+  };
+}
+
+/** The buses themselves, and the API destinations their rules may target. */
+function busOperations(bus: EventBus): Record<string, JsonOperation> {
+  return {
+    DescribeEventBus(input) {
+      const name = bus.resolveEventBus(parseInput(describeBusInput, input).Name);
+      return { Name: name, Arn: bus.eventBusArn(name) };
+    },
+
+    ListEventBuses(input) {
+      const request = parseInput(listBusesInput, input);
+      const names = bus
+        .listEventBuses()
+        .filter((name) => name.startsWith(request.NamePrefix ?? ''));
+      const offset = request.NextToken === undefined ? 0 : decodeOffset(request.NextToken);
+      const limit = request.Limit ?? 100;
+      const page = names.slice(offset, offset + limit);
+      return {
+        EventBuses: page.map((name) => ({ Name: name, Arn: bus.eventBusArn(name) })),
+        ...(offset + limit < names.length ? { NextToken: encodeOffset(offset + limit) } : {}),
+      };
+    },
+
+    CreateApiDestination(input) {
+      const request = parseInput(apiDestinationInput, input);
+      const destination = bus.putApiDestination({
+        name: request.Name,
+        invocationEndpoint: request.InvocationEndpoint,
+        httpMethod: request.HttpMethod,
+      });
+      return { ApiDestinationArn: destination.arn, ApiDestinationState: 'ACTIVE' };
+    },
+  };
+}
+
+/** A target of PutTargets as the bus takes it, with EventBridge's default retry policy. */
+function targetSpec(target: z.infer<typeof targetInput>): TargetSpec {
+  const retry = target.RetryPolicy;
+  return {
+    id: target.Id,
+    arn: target.Arn,
+    ...(target.Input === undefined ? {} : { input: target.Input }),
+    ...(target.InputPath === undefined ? {} : { inputPath: target.InputPath }),
+    ...(target.InputTransformer === undefined
+      ? {}
+      : {
+          inputTransformer: {
+            inputPathsMap: target.InputTransformer.InputPathsMap ?? {},
+            inputTemplate: target.InputTransformer.InputTemplate,
+          },
+        }),
+    ...(retry
+      ? {
+          retryPolicy: {
+            maximumRetryAttempts: retry.MaximumRetryAttempts ?? 185,
+            maximumEventAgeInSeconds: retry.MaximumEventAgeInSeconds ?? 86_400,
+          },
+        }
+      : {}),
+    ...(target.DeadLetterConfig?.Arn ? { deadLetterArn: target.DeadLetterConfig.Arn } : {}),
+  };
+}
+
+/** Matches an event against a pattern with the rules' own matcher. */
+function testEventPattern(request: z.infer<typeof testPatternInput>): { Result: boolean } {
+  let matches: (event: unknown) => boolean;
+  try {
+    matches = compileEventPattern(request.EventPattern);
+  } catch (error) {
+    if (!(error instanceof EventPatternError)) throw error;
+    throw new AwsJsonError(
+      'InvalidEventPatternException',
+      `Event pattern is not valid. Reason: ${error.message}`,
+    );
+  }
+  let event: unknown;
+  try {
+    event = JSON.parse(request.Event);
+  } catch {
+    throw new AwsJsonError('ValidationException', 'Parameter Event is not valid JSON.');
+  }
+  const checked = testedEvent.safeParse(event);
+  if (!checked.success) {
+    throw new AwsJsonError(
+      'ValidationException',
+      `Parameter Event is not valid: ${describeIssues(checked.error)}`,
+    );
+  }
+  return { Result: matches(event) };
 }
 
 function encodeOffset(offset: number): string {

@@ -54,6 +54,9 @@ const PREDEFINED = new Set([
   'aws.events.event.ingestion-time',
 ]);
 
+/** A piece of an input template: literal text, or a placeholder and whether it is quoted. */
+type TemplatePart = { text: string } | { name: string; quoted: boolean };
+
 /**
  * `InputTransformer`: each `<name>` of the template is replaced by its variable's value. In a JSON
  * template (one that starts with `{`), a placeholder inside a string literal inserts the value as
@@ -79,31 +82,7 @@ function compileInputTransformer(
   );
   const template = transformer.inputTemplate;
   const isJson = template.trimStart().startsWith('{');
-  // Where each placeholder is, and whether it sits inside a JSON string literal.
-  const parts: Array<{ text: string } | { name: string; quoted: boolean }> = [];
-  let quoted = false;
-  let text = '';
-  for (let index = 0; index < template.length; index++) {
-    const char = template[index] as string;
-    if (char === '\\' && quoted) {
-      text += char + (template[index + 1] ?? '');
-      index++;
-      continue;
-    }
-    if (char === '"' && isJson) quoted = !quoted;
-    if (char === '<') {
-      const end = template.indexOf('>', index);
-      const name = end < 0 ? '' : template.slice(index + 1, end);
-      if (paths.has(name) || PREDEFINED.has(name)) {
-        parts.push({ text }, { name, quoted });
-        text = '';
-        index = end;
-        continue;
-      }
-    }
-    text += char;
-  }
-  parts.push({ text });
+  const parts = templateParts(template, isJson, (name) => paths.has(name) || PREDEFINED.has(name));
 
   return (event) => {
     const variable = (name: string): unknown => {
@@ -163,4 +142,37 @@ function invalidPath(path: string, targetId: string): EventsApiError {
     'ValidationException',
     `Target ${targetId}: InputPath ${JSON.stringify(path)} is not a supported JSONPath.`,
   );
+}
+
+/** The template's text and placeholders, each placeholder knowing if it sits inside a JSON string. */
+function templateParts(
+  template: string,
+  isJson: boolean,
+  isVariable: (name: string) => boolean,
+): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let quoted = false;
+  let text = '';
+  for (let index = 0; index < template.length; index++) {
+    const char = template[index] as string;
+    if (char === '\\' && quoted) {
+      text += char + (template[index + 1] ?? '');
+      index++;
+      continue;
+    }
+    if (char === '"' && isJson) quoted = !quoted;
+    if (char === '<') {
+      const end = template.indexOf('>', index);
+      const name = end < 0 ? '' : template.slice(index + 1, end);
+      if (isVariable(name)) {
+        parts.push({ text }, { name, quoted });
+        text = '';
+        index = end;
+        continue;
+      }
+    }
+    text += char;
+  }
+  parts.push({ text });
+  return parts;
 }

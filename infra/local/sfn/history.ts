@@ -52,6 +52,19 @@ export type ChildOutcome =
 const json = (value: unknown) => JSON.stringify(value ?? null);
 const dataDetails = { truncated: false };
 
+/** What recording one execution's history keeps between the engine's events. */
+interface Recording {
+  readonly history: ExecutionHistory;
+  /** Every state of the machine by name, nested ones included. */
+  readonly states: ReadonlyMap<string, AslState>;
+  readonly roleArn?: string;
+  readonly region: string;
+  readonly children: ChildExecutions;
+  /** The distributed Map running now, whose indexed events belong to its children. */
+  openMap: string | undefined;
+  readonly childHistories: Map<number, ExecutionHistory>;
+}
+
 /**
  * Turns the engine's event log into Step Functions history events: `<Type>StateEntered/Exited`,
  * Task and Lambda events, Map iterations, and for a distributed Map its Map Run in the parent's
@@ -65,162 +78,21 @@ export function createHistoryRecorder(options: {
   readonly region: string;
   readonly children: ChildExecutions;
 }): (event: EngineEvent) => void {
-  const { history, states } = options;
-  const distributed = (name: string) =>
-    states.get(name)?.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
-  /** The distributed Map running now, whose indexed events belong to its children. */
-  let openMap: string | undefined;
-  const childHistories = new Map<number, ExecutionHistory>();
-
-  const record = (target: ExecutionHistory, event: EngineEvent) => {
-    switch (event.type) {
-      case 'StateEntered':
-        return stateEntered(target, event.state.name, event.state.type, event.state.input);
-      case 'StateExited':
-        return stateExited(target, event.state.name, event.state.type, event.state.output);
-      case 'StateFailed':
-        return stateFailed(target, event.state.name, event.state.type, event.Error, event.Cause);
-      case 'StateRetried':
-        // The next attempt of a Task is scheduled again.
-        if (event.state.type === 'Task') taskScheduled(target, event.state.name, event.state.input);
-        return undefined;
-      default:
-        return undefined;
-    }
-  };
-
-  function stateEntered(target: ExecutionHistory, name: string, type: string, input: unknown) {
-    target.append(`${type}StateEntered`, 'stateEnteredEventDetails', {
-      name,
-      input: json(input),
-      inputDetails: dataDetails,
-    });
-    if (type === 'Task') taskScheduled(target, name, input);
-    if (type === 'Map' && distributed(name)) {
-      openMap = name;
-      childHistories.clear();
-      target.append('MapRunStarted', 'mapRunStartedEventDetails', {
-        mapRunArn: options.children.mapRunArn(name),
-      });
-    } else if (type === 'Map') {
-      target.append('MapStateStarted');
-    }
-  }
-
-  function taskScheduled(target: ExecutionHistory, name: string, input: unknown) {
-    const task = describeTask(states.get(name)?.Resource ?? '');
-    if (task.lambda) {
-      target.append('LambdaFunctionScheduled', 'lambdaFunctionScheduledEventDetails', {
-        resource: task.resource,
-        input: json(input),
-        inputDetails: dataDetails,
-      });
-      target.append('LambdaFunctionStarted');
-      return;
-    }
-    target.append('TaskScheduled', 'taskScheduledEventDetails', {
-      resourceType: task.resourceType,
-      resource: task.resource,
-      region: options.region,
-      parameters: json(input),
-    });
-    target.append('TaskStarted', 'taskStartedEventDetails', {
-      resourceType: task.resourceType,
-      resource: task.resource,
-    });
-  }
-
-  function stateExited(target: ExecutionHistory, name: string, type: string, output: unknown) {
-    if (type === 'Task') {
-      const task = describeTask(states.get(name)?.Resource ?? '');
-      if (task.lambda) {
-        target.append('LambdaFunctionSucceeded', 'lambdaFunctionSucceededEventDetails', {
-          output: json(output),
-          outputDetails: dataDetails,
-        });
-      } else {
-        target.append('TaskSucceeded', 'taskSucceededEventDetails', {
-          resourceType: task.resourceType,
-          resource: task.resource,
-          output: json(output),
-          outputDetails: dataDetails,
-        });
-      }
-    }
-    if (type === 'Map' && name === openMap) {
-      openMap = undefined;
-      target.append('MapRunSucceeded');
-    }
-    if (type === 'Map') target.append('MapStateSucceeded');
-    // Succeed and Fail states end the execution: they have no Exited event.
-    if (type === 'Succeed' || type === 'Fail') return;
-    target.append(`${type}StateExited`, 'stateExitedEventDetails', {
-      name,
-      output: json(output),
-      outputDetails: dataDetails,
-    });
-  }
-
-  function stateFailed(
-    target: ExecutionHistory,
-    name: string,
-    type: string,
-    error: string,
-    cause: unknown,
-  ) {
-    const failure = { error, cause: typeof cause === 'string' ? cause : json(cause) };
-    if (type === 'Task') {
-      const task = describeTask(states.get(name)?.Resource ?? '');
-      if (task.lambda) {
-        target.append('LambdaFunctionFailed', 'lambdaFunctionFailedEventDetails', failure);
-      } else {
-        target.append('TaskFailed', 'taskFailedEventDetails', {
-          resourceType: task.resourceType,
-          resource: task.resource,
-          ...failure,
-        });
-      }
-    }
-    if (type === 'Map' && name === openMap) {
-      openMap = undefined;
-      target.append('MapRunFailed', 'mapRunFailedEventDetails', failure);
-    }
-    if (type === 'Map') target.append('MapStateFailed');
-  }
-
+  const recording: Recording = { ...options, openMap: undefined, childHistories: new Map() };
   return (event) => {
     switch (event.type) {
       case 'ExecutionStarted':
-        history.append('ExecutionStarted', 'executionStartedEventDetails', {
-          input: json(event.input),
-          inputDetails: dataDetails,
-          ...(options.roleArn ? { roleArn: options.roleArn } : {}),
-        });
-        return;
       case 'ExecutionSucceeded':
-        history.append('ExecutionSucceeded', 'executionSucceededEventDetails', {
-          output: json(event.output),
-          outputDetails: dataDetails,
-        });
-        return;
       case 'ExecutionFailed':
-        history.append('ExecutionFailed', 'executionFailedEventDetails', {
-          error: event.Error,
-          cause: typeof event.Cause === 'string' ? event.Cause : json(event.Cause),
-        });
-        return;
       case 'ExecutionAborted':
-        history.append('ExecutionAborted', 'executionAbortedEventDetails', {});
-        return;
       case 'ExecutionTimeout':
-        history.append('ExecutionTimedOut', 'executionTimedOutEventDetails', {
-          error: 'States.Timeout',
-        });
+        executionEvent(recording, event);
         return;
       case 'MapIterationStarted':
       case 'MapIterationSucceeded':
       case 'MapIterationFailed':
-        return mapIteration(event);
+        mapIteration(recording, event);
+        return;
       case 'ParallelBranchStarted':
       case 'ParallelBranchSucceeded':
       case 'ParallelBranchFailed':
@@ -228,54 +100,241 @@ export function createHistoryRecorder(options: {
       default: {
         // A state of a distributed Map's child belongs to that child's own history.
         const child =
-          openMap !== undefined && event.index !== undefined
-            ? childHistories.get(event.index)
+          recording.openMap !== undefined && event.index !== undefined
+            ? recording.childHistories.get(event.index)
             : undefined;
-        record(child ?? history, event);
+        stateEvent(recording, child ?? recording.history, event);
       }
     }
   };
+}
 
-  function mapIteration(
-    event: Extract<
-      EngineEvent,
-      { type: 'MapIterationStarted' | 'MapIterationSucceeded' | 'MapIterationFailed' }
-    >,
-  ) {
-    const mapState = event.parentState.name;
-    if (mapState !== openMap) {
-      // An inline Map: its iterations are recorded in the execution's own history.
-      history.append(event.type, `${lowerFirst(event.type)}EventDetails`, {
-        name: mapState,
-        index: event.index,
-      });
-      return;
+function executionEvent(
+  { history, roleArn }: Recording,
+  event: Extract<
+    EngineEvent,
+    {
+      type:
+        | 'ExecutionStarted'
+        | 'ExecutionSucceeded'
+        | 'ExecutionFailed'
+        | 'ExecutionAborted'
+        | 'ExecutionTimeout';
     }
-    // The engine spreads the child's own ExecutionStarted/Succeeded event into its iteration event.
-    const { input, output } = event as { input?: unknown; output?: unknown };
-    if (event.type === 'MapIterationStarted') {
-      const child = options.children.start(mapState, event.index, input);
-      childHistories.set(event.index, child);
-      child.append('ExecutionStarted', 'executionStartedEventDetails', {
-        input: json(input),
+  >,
+): void {
+  switch (event.type) {
+    case 'ExecutionStarted':
+      history.append('ExecutionStarted', 'executionStartedEventDetails', {
+        input: json(event.input),
         inputDetails: dataDetails,
-        ...(options.roleArn ? { roleArn: options.roleArn } : {}),
+        ...(roleArn ? { roleArn } : {}),
       });
       return;
-    }
-    const child = childHistories.get(event.index);
-    if (event.type === 'MapIterationSucceeded') {
-      child?.append('ExecutionSucceeded', 'executionSucceededEventDetails', {
+    case 'ExecutionSucceeded':
+      history.append('ExecutionSucceeded', 'executionSucceededEventDetails', {
+        output: json(event.output),
+        outputDetails: dataDetails,
+      });
+      return;
+    case 'ExecutionFailed':
+      history.append('ExecutionFailed', 'executionFailedEventDetails', {
+        error: event.Error,
+        cause: typeof event.Cause === 'string' ? event.Cause : json(event.Cause),
+      });
+      return;
+    case 'ExecutionAborted':
+      history.append('ExecutionAborted', 'executionAbortedEventDetails', {});
+      return;
+    case 'ExecutionTimeout':
+      history.append('ExecutionTimedOut', 'executionTimedOutEventDetails', {
+        error: 'States.Timeout',
+      });
+      return;
+  }
+}
+
+function stateEvent(recording: Recording, target: ExecutionHistory, event: EngineEvent): void {
+  switch (event.type) {
+    case 'StateEntered':
+      stateEntered(recording, target, event.state.name, event.state.type, event.state.input);
+      break;
+    case 'StateExited':
+      stateExited(recording, target, event.state.name, event.state.type, event.state.output);
+      break;
+    case 'StateFailed':
+      stateFailed(recording, target, event.state, event.Error, event.Cause);
+      break;
+    case 'StateRetried':
+      // The next attempt of a Task is scheduled again.
+      if (event.state.type === 'Task') {
+        taskScheduled(recording, target, event.state.name, event.state.input);
+      }
+      break;
+  }
+}
+
+function stateEntered(
+  recording: Recording,
+  target: ExecutionHistory,
+  name: string,
+  type: string,
+  input: unknown,
+): void {
+  target.append(`${type}StateEntered`, 'stateEnteredEventDetails', {
+    name,
+    input: json(input),
+    inputDetails: dataDetails,
+  });
+  if (type === 'Task') taskScheduled(recording, target, name, input);
+  if (type === 'Map' && isDistributed(recording, name)) {
+    recording.openMap = name;
+    recording.childHistories.clear();
+    target.append('MapRunStarted', 'mapRunStartedEventDetails', {
+      mapRunArn: recording.children.mapRunArn(name),
+    });
+  } else if (type === 'Map') {
+    target.append('MapStateStarted');
+  }
+}
+
+function taskScheduled(
+  recording: Recording,
+  target: ExecutionHistory,
+  name: string,
+  input: unknown,
+): void {
+  const task = describeTask(recording.states.get(name)?.Resource ?? '');
+  if (task.lambda) {
+    target.append('LambdaFunctionScheduled', 'lambdaFunctionScheduledEventDetails', {
+      resource: task.resource,
+      input: json(input),
+      inputDetails: dataDetails,
+    });
+    target.append('LambdaFunctionStarted');
+    return;
+  }
+  target.append('TaskScheduled', 'taskScheduledEventDetails', {
+    resourceType: task.resourceType,
+    resource: task.resource,
+    region: recording.region,
+    parameters: json(input),
+  });
+  target.append('TaskStarted', 'taskStartedEventDetails', {
+    resourceType: task.resourceType,
+    resource: task.resource,
+  });
+}
+
+function stateExited(
+  recording: Recording,
+  target: ExecutionHistory,
+  name: string,
+  type: string,
+  output: unknown,
+): void {
+  if (type === 'Task') {
+    const task = describeTask(recording.states.get(name)?.Resource ?? '');
+    if (task.lambda) {
+      target.append('LambdaFunctionSucceeded', 'lambdaFunctionSucceededEventDetails', {
         output: json(output),
         outputDetails: dataDetails,
       });
-      options.children.end(mapState, event.index, { status: 'SUCCEEDED', output });
-      return;
+    } else {
+      target.append('TaskSucceeded', 'taskSucceededEventDetails', {
+        resourceType: task.resourceType,
+        resource: task.resource,
+        output: json(output),
+        outputDetails: dataDetails,
+      });
     }
-    const cause = typeof event.Cause === 'string' ? event.Cause : json(event.Cause);
-    child?.append('ExecutionFailed', 'executionFailedEventDetails', { error: event.Error, cause });
-    options.children.end(mapState, event.index, { status: 'FAILED', error: event.Error, cause });
   }
+  if (type === 'Map' && name === recording.openMap) {
+    recording.openMap = undefined;
+    target.append('MapRunSucceeded');
+  }
+  if (type === 'Map') target.append('MapStateSucceeded');
+  // Succeed and Fail states end the execution: they have no Exited event.
+  if (type === 'Succeed' || type === 'Fail') return;
+  target.append(`${type}StateExited`, 'stateExitedEventDetails', {
+    name,
+    output: json(output),
+    outputDetails: dataDetails,
+  });
+}
+
+function stateFailed(
+  recording: Recording,
+  target: ExecutionHistory,
+  { name, type }: { name: string; type: string },
+  error: string,
+  cause: unknown,
+): void {
+  const failure = { error, cause: typeof cause === 'string' ? cause : json(cause) };
+  if (type === 'Task') {
+    const task = describeTask(recording.states.get(name)?.Resource ?? '');
+    if (task.lambda) {
+      target.append('LambdaFunctionFailed', 'lambdaFunctionFailedEventDetails', failure);
+    } else {
+      target.append('TaskFailed', 'taskFailedEventDetails', {
+        resourceType: task.resourceType,
+        resource: task.resource,
+        ...failure,
+      });
+    }
+  }
+  if (type === 'Map' && name === recording.openMap) {
+    recording.openMap = undefined;
+    target.append('MapRunFailed', 'mapRunFailedEventDetails', failure);
+  }
+  if (type === 'Map') target.append('MapStateFailed');
+}
+
+function mapIteration(
+  recording: Recording,
+  event: Extract<
+    EngineEvent,
+    { type: 'MapIterationStarted' | 'MapIterationSucceeded' | 'MapIterationFailed' }
+  >,
+): void {
+  const { history, children, childHistories } = recording;
+  const mapState = event.parentState.name;
+  if (mapState !== recording.openMap) {
+    // An inline Map: its iterations are recorded in the execution's own history.
+    history.append(event.type, `${lowerFirst(event.type)}EventDetails`, {
+      name: mapState,
+      index: event.index,
+    });
+    return;
+  }
+  // The engine spreads the child's own ExecutionStarted/Succeeded event into its iteration event.
+  const { input, output } = event as { input?: unknown; output?: unknown };
+  if (event.type === 'MapIterationStarted') {
+    const child = children.start(mapState, event.index, input);
+    childHistories.set(event.index, child);
+    child.append('ExecutionStarted', 'executionStartedEventDetails', {
+      input: json(input),
+      inputDetails: dataDetails,
+      ...(recording.roleArn ? { roleArn: recording.roleArn } : {}),
+    });
+    return;
+  }
+  const child = childHistories.get(event.index);
+  if (event.type === 'MapIterationSucceeded') {
+    child?.append('ExecutionSucceeded', 'executionSucceededEventDetails', {
+      output: json(output),
+      outputDetails: dataDetails,
+    });
+    children.end(mapState, event.index, { status: 'SUCCEEDED', output });
+    return;
+  }
+  const cause = typeof event.Cause === 'string' ? event.Cause : json(event.Cause);
+  child?.append('ExecutionFailed', 'executionFailedEventDetails', { error: event.Error, cause });
+  children.end(mapState, event.index, { status: 'FAILED', error: event.Error, cause });
+}
+
+function isDistributed({ states }: Recording, name: string): boolean {
+  return states.get(name)?.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
 }
 
 /**

@@ -1,5 +1,10 @@
 import * as z from '../../../events/zod';
-import { AwsJsonError, createJsonService, parseInput } from '../endpoint/json-protocol';
+import {
+  AwsJsonError,
+  createJsonService,
+  type JsonOperation,
+  parseInput,
+} from '../endpoint/json-protocol';
 import type { LocalService } from '../protocol';
 import type { HistoryEvent } from './history';
 import { SfnApiError } from './sfn-api-error';
@@ -102,114 +107,131 @@ export function createSfnService(stepFunctions: StepFunctions): LocalService {
     mapError: (error) =>
       error instanceof SfnApiError ? new AwsJsonError(error.code, error.message) : undefined,
     operations: {
-      StartExecution(input) {
-        const request = parseInput(startInput, input);
-        const result = stepFunctions.startExecution({
-          stateMachineArn: request.stateMachineArn,
-          ...(request.name === undefined ? {} : { name: request.name }),
-          ...(request.input === undefined ? {} : { input: request.input }),
-        });
-        return { executionArn: result.executionArn, startDate: result.startDate.getTime() / 1_000 };
-      },
-
-      DescribeExecution(input) {
-        const record = stepFunctions.describeExecution(
-          parseInput(executionRef, input).executionArn,
-        );
-        return {
-          ...summary(record),
-          input: record.input,
-          inputDetails: { included: true },
-          ...(record.output === undefined
-            ? {}
-            : { output: record.output, outputDetails: { included: true } }),
-          ...(record.error === undefined ? {} : { error: record.error }),
-          ...(record.cause === undefined ? {} : { cause: record.cause }),
-        };
-      },
-
-      ListExecutions(input) {
-        const request = parseInput(listInput, input);
-        const page = stepFunctions.listExecutions({
-          ...(request.stateMachineArn === undefined
-            ? {}
-            : { stateMachineArn: request.stateMachineArn }),
-          ...(request.mapRunArn === undefined ? {} : { mapRunArn: request.mapRunArn }),
-          ...(request.statusFilter ? { statusFilter: request.statusFilter } : {}),
-          ...(request.maxResults ? { maxResults: request.maxResults } : {}),
-          ...(request.nextToken ? { nextToken: request.nextToken } : {}),
-        });
-        return {
-          executions: page.executions.map(summary),
-          ...(page.nextToken ? { nextToken: page.nextToken } : {}),
-        };
-      },
-
-      ListStateMachines(input) {
-        const request = parseInput(listMachinesInput, input);
-        const machines = [...stepFunctions.listStateMachines()].sort((a, b) =>
-          a.name.localeCompare(b.name),
-        );
-        const pageSize = request.maxResults || 100;
-        const offset = request.nextToken === undefined ? 0 : decodeOffset(request.nextToken);
-        return {
-          stateMachines: machines.slice(offset, offset + pageSize).map(machineSummary),
-          ...(offset + pageSize < machines.length
-            ? { nextToken: encodeOffset(offset + pageSize) }
-            : {}),
-        };
-      },
-
-      DescribeStateMachine(input) {
-        const machine = stepFunctions.describeStateMachine(
-          parseInput(machineRef, input).stateMachineArn,
-        );
-        return {
-          ...machineSummary(machine),
-          status: 'ACTIVE',
-          definition: JSON.stringify(machine.definition),
-          ...(machine.roleArn ? { roleArn: machine.roleArn } : {}),
-        };
-      },
-
-      GetExecutionHistory(input) {
-        const request = parseInput(historyInput, input);
-        const page = stepFunctions.getExecutionHistory(request.executionArn, {
-          ...(request.maxResults ? { maxResults: request.maxResults } : {}),
-          ...(request.nextToken ? { nextToken: request.nextToken } : {}),
-          ...(request.reverseOrder ? { reverseOrder: true } : {}),
-        });
-        return {
-          events: page.events.map((event) =>
-            historyEvent(event, request.includeExecutionData ?? true),
-          ),
-          ...(page.nextToken ? { nextToken: page.nextToken } : {}),
-        };
-      },
-
-      StopExecution(input) {
-        const request = parseInput(stopInput, input);
-        const { stopDate } = stepFunctions.stopExecution(
-          request.executionArn,
-          request.error,
-          request.cause,
-        );
-        return { stopDate: stopDate.getTime() / 1_000 };
-      },
-
-      SendTaskSuccess(input) {
-        const request = parseInput(taskSuccessInput, input);
-        stepFunctions.sendTaskSuccess(request.taskToken, request.output);
-        return {};
-      },
-
-      SendTaskFailure(input) {
-        const request = parseInput(taskFailureInput, input);
-        stepFunctions.sendTaskFailure(request.taskToken, request.error, request.cause);
-        return {};
-      },
+      ...executionOperations(stepFunctions),
+      ...stateMachineOperations(stepFunctions),
+      ...taskTokenOperations(stepFunctions),
     },
   });
+}
+
+/** Starting, describing, listing and stopping executions, and their histories. */
+function executionOperations(stepFunctions: StepFunctions): Record<string, JsonOperation> {
+  return {
+    StartExecution(input) {
+      const request = parseInput(startInput, input);
+      const result = stepFunctions.startExecution({
+        stateMachineArn: request.stateMachineArn,
+        ...(request.name === undefined ? {} : { name: request.name }),
+        ...(request.input === undefined ? {} : { input: request.input }),
+      });
+      return { executionArn: result.executionArn, startDate: result.startDate.getTime() / 1_000 };
+    },
+
+    DescribeExecution(input) {
+      const record = stepFunctions.describeExecution(parseInput(executionRef, input).executionArn);
+      return {
+        ...summary(record),
+        input: record.input,
+        inputDetails: { included: true },
+        ...(record.output === undefined
+          ? {}
+          : { output: record.output, outputDetails: { included: true } }),
+        ...(record.error === undefined ? {} : { error: record.error }),
+        ...(record.cause === undefined ? {} : { cause: record.cause }),
+      };
+    },
+
+    ListExecutions(input) {
+      const request = parseInput(listInput, input);
+      const page = stepFunctions.listExecutions({
+        ...(request.stateMachineArn === undefined
+          ? {}
+          : { stateMachineArn: request.stateMachineArn }),
+        ...(request.mapRunArn === undefined ? {} : { mapRunArn: request.mapRunArn }),
+        ...(request.statusFilter ? { statusFilter: request.statusFilter } : {}),
+        ...(request.maxResults ? { maxResults: request.maxResults } : {}),
+        ...(request.nextToken ? { nextToken: request.nextToken } : {}),
+      });
+      return {
+        executions: page.executions.map(summary),
+        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+      };
+    },
+
+    GetExecutionHistory(input) {
+      const request = parseInput(historyInput, input);
+      const page = stepFunctions.getExecutionHistory(request.executionArn, {
+        ...(request.maxResults ? { maxResults: request.maxResults } : {}),
+        ...(request.nextToken ? { nextToken: request.nextToken } : {}),
+        ...(request.reverseOrder ? { reverseOrder: true } : {}),
+      });
+      return {
+        events: page.events.map((event) =>
+          historyEvent(event, request.includeExecutionData ?? true),
+        ),
+        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+      };
+    },
+
+    StopExecution(input) {
+      const request = parseInput(stopInput, input);
+      const { stopDate } = stepFunctions.stopExecution(
+        request.executionArn,
+        request.error,
+        request.cause,
+      );
+      return { stopDate: stopDate.getTime() / 1_000 };
+    },
+  };
+}
+
+/** Inspecting the registered state machines. */
+function stateMachineOperations(stepFunctions: StepFunctions): Record<string, JsonOperation> {
+  return {
+    ListStateMachines(input) {
+      const request = parseInput(listMachinesInput, input);
+      const machines = [...stepFunctions.listStateMachines()].sort((a, b) =>
+        a.name.localeCompare(b.name),
+      );
+      const pageSize = request.maxResults || 100;
+      const offset = request.nextToken === undefined ? 0 : decodeOffset(request.nextToken);
+      return {
+        stateMachines: machines.slice(offset, offset + pageSize).map(machineSummary),
+        ...(offset + pageSize < machines.length
+          ? { nextToken: encodeOffset(offset + pageSize) }
+          : {}),
+      };
+    },
+
+    DescribeStateMachine(input) {
+      const machine = stepFunctions.describeStateMachine(
+        parseInput(machineRef, input).stateMachineArn,
+      );
+      return {
+        ...machineSummary(machine),
+        status: 'ACTIVE',
+        definition: JSON.stringify(machine.definition),
+        ...(machine.roleArn ? { roleArn: machine.roleArn } : {}),
+      };
+    },
+  };
+}
+
+/** The answers a callback Task waits for. */
+function taskTokenOperations(stepFunctions: StepFunctions): Record<string, JsonOperation> {
+  return {
+    SendTaskSuccess(input) {
+      const request = parseInput(taskSuccessInput, input);
+      stepFunctions.sendTaskSuccess(request.taskToken, request.output);
+      return {};
+    },
+
+    SendTaskFailure(input) {
+      const request = parseInput(taskFailureInput, input);
+      stepFunctions.sendTaskFailure(request.taskToken, request.error, request.cause);
+      return {};
+    },
+  };
 }
 
 function encodeOffset(offset: number): string {
