@@ -146,11 +146,16 @@ describe('the seed flow, end to end over HTTP', () => {
     const remainingIds = remaining.map((snapshot) => snapshot.SnapshotId);
     for (const snapshotId of oldSnapshots) expect(remainingIds).not.toContain(snapshotId);
 
-    // A purge webhook lists what was deleted.
-    const purgeWebhook = (await system.webhooks()).find((webhook) =>
-      JSON.stringify(webhook.body).includes('ami-0a0000000000000a1'),
+    // A purge webhook lists what was deleted (it goes out through the notifier's queue, after
+    // the event).
+    const purgeWebhook = await eventually(
+      async () =>
+        (await system.webhooks()).find((webhook) =>
+          JSON.stringify(webhook.body).includes('ami-0a0000000000000a1'),
+        ),
+      'the purge webhook',
     );
-    expect(purgeWebhook).toBeDefined();
+    expect(JSON.stringify(purgeWebhook.body)).toContain('ami-0a0000000000000a1');
 
     expect(terminalEventsByName(await system.eventsOf(requestId))).toEqual(
       new Map([
