@@ -29,12 +29,15 @@ import { describeDeadLetter } from './events/dead-letter';
 import type { RetryTiming } from './events/delivery';
 import { TargetInvocationError } from './events/model';
 import { putEventsTaskHandler } from './events/put-events-task';
+import { journalRuleChanges } from './events/rules-journal';
 import { createEventsService } from './events/service';
 import { FunctionInvocationError, LocalFunction } from './functions/local-function';
 import { createInspectionService } from './inspection';
+import { saveAfterChanges, saveSnapshot } from './persistence/save-after-changes';
 import { nextScheduledRun } from './schedule';
 import { createSfnService } from './sfn/service';
 import { SfnApiError } from './sfn/sfn-api-error';
+import { startExecutionOnce } from './sfn/start-execution-once';
 import { createStepFunctions, type StepFunctions } from './sfn/step-functions';
 import { startLocalSqs } from './sqs/local-sqs';
 import { createSsmService } from './ssm';
@@ -201,6 +204,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     busNames: [template.bus.name],
     eventLogPath: paths.events,
     deadLetterPath: paths.deadLetters,
+    journalPath: join(stateDir, 'event-deliveries.jsonl'),
     deadLetterQueueArns: template.deadLetterQueueArns,
     onDeadLetter: (letter) => timeline({ kind: 'dead-letter', text: describeDeadLetter(letter) }),
     ...(options.deliveryRetry ? { retry: options.deliveryRetry } : {}),
@@ -210,7 +214,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         return;
       }
       if (stepFunctions.listStateMachines().some((machine) => machine.arn === target.arn)) {
-        stepFunctions.startExecution({ stateMachineArn: target.arn, input: JSON.stringify(input) });
+        startExecutionOnce(stepFunctions, target, input, event);
         return;
       }
       if (sqs.queues.has(target.arn)) {
@@ -305,14 +309,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     },
   });
 
+  const eventsApi = journalRuleChanges(
+    createEventsService(bus, { scheduledRules: template.rules }),
+    join(stateDir, 'event-rule-changes.jsonl'),
+  );
   const endpoint = await startLocalEndpoint({
     host,
     port: options.awsPort ?? 4566,
     services: {
-      ec2: afterEachRequest(ec2, () => amiStateEvents.rearm()),
-      events: createEventsService(bus, { scheduledRules: template.rules }),
+      ec2: saveAfterChanges(
+        afterEachRequest(ec2, () => amiStateEvents.rearm()),
+        () => saveSnapshot(paths.ec2, ec2.snapshotState()),
+      ),
+      events: eventsApi,
       sfn: createSfnService(stepFunctions),
-      ssm,
+      ssm: saveAfterChanges(ssm, () => saveSnapshot(paths.ssm, ssm.snapshotState())),
       dynamodb: dynamodb.service,
       sqs: { handle: (request) => sqsService.handle(request) },
       local: createInspectionService({ bus, ec2, sink: () => sink, stepFunctions }),
@@ -386,6 +397,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   for (const machine of template.stateMachines) {
     stepFunctions.registerStateMachine({ ...machine, definition: machine.definition as never });
   }
+  await eventsApi.replay();
+  bus.resumeDeliveries();
   amiStateEvents.attach(ec2);
   const schedules = startSchedules(template, bus, timeline);
 
@@ -446,7 +459,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       await gateway.close();
       await stepFunctions.close();
       watcherEc2?.destroy();
-      await bus.close();
+      await bus.close(DRAIN_MS);
       await sqs.stop();
       await Promise.all([...functions.values()].map((entry) => entry.instance?.close()));
       await endpoint.close();
@@ -465,6 +478,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 }
 
 const TIMELINE_ARN = 'arn:aws:local:::timeline';
+/** How long a stop waits for deliveries under way; the rest resume at the next start. */
+const DRAIN_MS = 3_000;
 
 /** A Lambda Task with a function ARN as its resource: the function's answer is the result. */
 async function invokeFromStateMachine(fn: LocalFunction | undefined, input: unknown) {
