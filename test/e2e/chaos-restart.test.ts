@@ -68,9 +68,12 @@ async function requestUntilAccepted(running: LocalCloudProcess, body: unknown): 
   }
 }
 
-async function imageIds(ec2: EC2Client): Promise<string[]> {
+/** The account's AMIs created since `since` (the fixture's older ones are the janitor's to purge). */
+async function imageIds(ec2: EC2Client, since = ''): Promise<string[]> {
   const { Images = [] } = await ec2.send(new DescribeImagesCommand({ Owners: ['self'] }));
-  return Images.flatMap((image) => (image.ImageId ? [image.ImageId] : []));
+  return Images.flatMap((image) =>
+    image.ImageId && (image.CreationDate ?? '') >= since ? [image.ImageId] : [],
+  );
 }
 
 describe('the local cloud killed at random moments', () => {
@@ -111,16 +114,19 @@ describe('the local cloud killed at random moments', () => {
 
     // Act: requests spread over ~8 s; meanwhile, kills at the drawn moments, each restarted at once.
     const reported = new Set<string>();
-    const sending = (async () => {
-      for (const [n, request] of requests.entries()) {
-        await sleep(gaps[n] ?? 0);
-        await requestUntilAccepted(running, request);
-      }
-    })();
+    // Each request goes at its drawn moment, whether or not those before it have been answered.
+    let at = 0;
+    const sending = Promise.all(
+      requests.map((request, n) => {
+        at += gaps[n] ?? 0;
+        return sleep(at).then(() => requestUntilAccepted(running, request));
+      }),
+    );
     const started = Date.now();
+    const startedAt = new Date(started - 1_000).toISOString();
     for (const [k, at] of killsAt.entries()) {
       await sleep(Math.max(0, started + at - Date.now()));
-      for (const id of await imageIds(ec2)) reported.add(id);
+      for (const id of await imageIds(ec2, startedAt)) reported.add(id);
       // An AMI answered just before the kill: EC2 said it exists, so it must after the restart.
       const { ImageId } = await ec2.send(
         new CreateImageCommand({
