@@ -78,7 +78,7 @@ async function imageIds(ec2: EC2Client, since = ''): Promise<string[]> {
 
 describe('the local cloud killed at random moments', () => {
   it('should end every requested name in exactly one terminal event and keep every AMI it reported', {
-    timeout: 300_000,
+    timeout: 420_000,
   }, async () => {
     // Prepare
     console.log(`chaos-restart seed ${SEED} (CHAOS_SEED=${SEED} repeats this run)`);
