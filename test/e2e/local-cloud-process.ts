@@ -22,6 +22,7 @@ export class LocalCloudProcess {
   private child?: ChildProcess;
   private output: string[] = [];
   private signalled = false;
+  private readonly errors: string[] = [];
   readonly apiUrl: string;
   readonly awsEndpoint: string;
 
@@ -67,7 +68,10 @@ export class LocalCloudProcess {
       if (this.output.length > 200) this.output.splice(0, this.output.length - 200);
     };
     child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      keep(chunk);
+      this.errors.push(chunk.toString('utf8'));
+    });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (child.exitCode !== null) {
@@ -104,7 +108,8 @@ export class LocalCloudProcess {
   }
 
   recentOutput(): string {
-    return this.output.join('').split('\n').slice(-40).join('\n');
+    const errors = this.errors.join('').split('\n').slice(-30).join('\n');
+    return `${this.output.join('').split('\n').slice(-20).join('\n')}\n--- stderr:\n${errors}`;
   }
 
   private async signal(signal: NodeJS.Signals): Promise<number | null> {
