@@ -158,12 +158,15 @@ describe('the local cloud killed at random moments', () => {
     const expected = requests.flatMap((request) =>
       request.instance_name_list.map((name) => `${request.request_id} ${name}`),
     );
+    let lastWaiting = 0;
     await eventually(
       async () => {
         const ended = terminal(await events());
         const waiting = expected.filter((key) => !ended.has(key));
-        if (waiting.length > 0)
-          console.log(`${Date.now() - started} ms: waiting for ${waiting.length}`);
+        if (waiting.length > 0 && waiting.length !== lastWaiting) {
+          console.log(`${Date.now() - started} ms: ${waiting.length} names not ended yet`);
+        }
+        lastWaiting = waiting.length;
         return waiting.length === 0 ? true : undefined;
       },
       'every requested name to end',
