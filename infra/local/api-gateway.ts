@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as z from '../../events/zod';
 import { LOCAL_ACCOUNT_ID } from './account';
+import { closeDraining, limitSlowClients } from './http-server-lifecycle';
 
 export interface ApiRoute {
   readonly stage: string;
@@ -40,6 +41,8 @@ const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
  * into API Gateway proxy events and the function's answers back into HTTP. Authorisation is not
  * enforced locally; the identity is a fixed local user.
  */
+const CLOSE_GRACE_MS = 5_000;
+
 export async function startApiGateway(options: {
   routes: readonly ApiRoute[];
   /** The account the caller and the API belong to in request contexts. */
@@ -56,6 +59,7 @@ export async function startApiGateway(options: {
       response.destroy();
     });
   });
+  limitSlowClients(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, resolve);
@@ -63,11 +67,8 @@ export async function startApiGateway(options: {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    // Requests under way (a create-ami waiting for its function) finish before the stop goes on.
+    close: () => closeDraining(server, CLOSE_GRACE_MS),
   };
 }
 

@@ -97,12 +97,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     endpointUrl: () => endpoint.url,
   });
   const sink = options.webhook ? undefined : await startTimelineSink(host, timeline);
-  const endpoint = await startAwsEndpoint({
+  const { endpoint, replayRuleChanges } = await startAwsEndpoint({
     host,
     port: options.awsPort ?? 4566,
     engines,
     template,
     sink,
+    paths,
   });
   startFunctions(functions, {
     endpointUrl: endpoint.url,
@@ -111,6 +112,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     webhookEnvironment: webhookEnvironment(options, sink),
   });
   deployTemplate(engines, template, options.subscribers ?? []);
+  // On top of the template's rules, those changed over the API; then what a stop or a crash left
+  // undelivered goes on.
+  await replayRuleChanges();
+  engines.bus.resumeDeliveries();
   const schedules = startSchedules(template, engines.bus, timeline);
   const gateway = await startLocalGateway({
     host,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeDraining, limitSlowClients } from './http-server-lifecycle';
 import type { LocalRequest, LocalResponse, LocalService } from './protocol';
 
 export interface LocalEndpointOptions {
@@ -35,6 +36,8 @@ export interface LocalEndpoint {
  * form-encoded Query protocol (`Action=...`). Signatures are accepted unchecked: the endpoint is
  * local and credentials are dummies.
  */
+const CLOSE_GRACE_MS = 2_000;
+
 export async function startLocalEndpoint(options: LocalEndpointOptions): Promise<LocalEndpoint> {
   const host = options.host ?? '127.0.0.1';
   const server = createServer((incoming, outgoing) => {
@@ -61,6 +64,7 @@ export async function startLocalEndpoint(options: LocalEndpointOptions): Promise
         }
       });
   });
+  limitSlowClients(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 4566, host, () => {
@@ -72,11 +76,8 @@ export async function startLocalEndpoint(options: LocalEndpointOptions): Promise
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    // Closed last in a stop: requests under way (a function's last calls) get a moment to finish.
+    close: () => closeDraining(server, CLOSE_GRACE_MS),
   };
 }
 

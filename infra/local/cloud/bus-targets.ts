@@ -1,4 +1,5 @@
 import { TargetInvocationError, type TargetInvoker } from '../events/model';
+import { startExecutionOnce } from '../sfn/start-execution-once';
 import type { StepFunctions } from '../sfn/step-functions';
 import type { LocalQueues } from '../sqs/queues';
 import { describeEvent, type Timeline } from '../timeline';
@@ -28,7 +29,7 @@ export function busTargetInvoker(targets: BusTargets): TargetInvoker {
     }
     const stepFunctions = targets.stepFunctions();
     if (stepFunctions.listStateMachines().some((machine) => machine.arn === target.arn)) {
-      stepFunctions.startExecution({ stateMachineArn: target.arn, input: JSON.stringify(input) });
+      startExecutionOnce(stepFunctions, target, input, event);
       return;
     }
     const queues = targets.queues();

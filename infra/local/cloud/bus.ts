@@ -21,6 +21,7 @@ export function createLocalBus(
     busNames: [template.bus.name],
     eventLogPath: paths.events,
     deadLetterPath: paths.deadLetters,
+    journalPath: paths.eventDeliveries,
     deadLetterQueueArns: template.deadLetterQueueArns,
     onDeadLetter: (letter) => timeline({ kind: 'dead-letter', text: describeDeadLetter(letter) }),
     ...(deliveryRetry ? { retry: deliveryRetry } : {}),

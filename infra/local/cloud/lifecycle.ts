@@ -42,7 +42,7 @@ export async function stopLocalCloud(cloud: RunningCloud): Promise<void> {
   await cloud.gateway.close();
   await engines.stepFunctions.close();
   engines.watcherClients.destroy();
-  await engines.bus.close();
+  await engines.bus.close(DRAIN_MS);
   await engines.sqs.stop();
   await closeFunctions(cloud.functions);
   await cloud.endpoint.close();
@@ -57,3 +57,6 @@ function hasRunning(stepFunctions: StepFunctions, machine: { arn: string }): boo
       .executions.length > 0
   );
 }
+
+/** How long a stop waits for deliveries under way; the rest resume at the next start. */
+const DRAIN_MS = 3_000;

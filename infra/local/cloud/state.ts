@@ -15,6 +15,10 @@ export interface StatePaths {
   readonly deadLetters: string;
   readonly dynamodb: string;
   readonly sqs: string;
+  /** The bus's write-ahead journal: accepted events and their pending deliveries. */
+  readonly eventDeliveries: string;
+  /** Rule and target changes made over the API, replayed on top of the template's. */
+  readonly ruleChanges: string;
 }
 
 /** Makes the state folder (emptied first on `reset`) and names what goes in it. */
@@ -32,6 +36,8 @@ export function prepareStateDir(stateDir: string, reset: boolean): StatePaths {
     deadLetters: join(stateDir, 'dead-letters.jsonl'),
     dynamodb: join(stateDir, 'dynamodb'),
     sqs: join(stateDir, 'sqs.json'),
+    eventDeliveries: join(stateDir, 'event-deliveries.jsonl'),
+    ruleChanges: join(stateDir, 'event-rule-changes.jsonl'),
   };
 }
 

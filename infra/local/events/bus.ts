@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   MAX_PUT_EVENTS_ENTRIES,
   MAX_PUT_EVENTS_REQUEST_BYTES,
@@ -6,9 +6,10 @@ import {
 } from '../../../events/publish';
 import { sentToDeadLetterQueue } from './dead-letter';
 import { DeliveryQueue, type RetryTiming } from './delivery';
+import { type AcceptedEvent, DeliveryJournal, type JournaledDelivery } from './delivery-journal';
 import { compileEventPattern, type EventMatcher, EventPatternError } from './event-pattern';
 import { type ApiDestination, invokeApiDestination } from './http-target';
-import { appendJsonLine } from './json-lines';
+import { appendJsonLine, readJsonLinesFile } from './json-lines';
 import {
   type DeadLetter,
   type EventEnvelope,
@@ -33,6 +34,13 @@ export interface EventBusOptions {
   readonly eventLogPath?: string;
   /** JSON Lines file receiving every dead letter. */
   readonly deadLetterPath?: string;
+  /**
+   * Write-ahead journal of accepted events and their pending deliveries (see
+   * `delivery-journal.ts`). With it the bus is durable: what PutEvents accepted is on disk before
+   * it answers, `resumeDeliveries` picks up what a stop or a kill left, the event log and dead
+   * letters are read back, and `close` leaves deliveries pending instead of dead-lettering them.
+   */
+  readonly journalPath?: string;
   /**
    * SQS queues that keep dead letters. SQS is not emulated: a rule target that is one of them
    * makes a dead letter at once, carrying the target's input (e.g. the reason a rule refused it).
@@ -130,10 +138,15 @@ export interface EventBus {
   deadLetters(): readonly DeadLetter[];
   /** Keeps a dead letter that arrived another way (e.g. through an SQS dead-letter queue). */
   keepDeadLetter(deadLetter: DeadLetter): void;
+  /** Starts the deliveries the journal kept from before a stop or a kill (once targets can run). */
+  resumeDeliveries(): void;
   /** Resolves once every target delivery has succeeded or been dead-lettered. */
   whenIdle(): Promise<void>;
-  /** Stops retries; deliveries still waiting are dead-lettered with code `Shutdown`. */
-  close(): Promise<void>;
+  /**
+   * Stops retries; deliveries still waiting are dead-lettered with code `Shutdown`, or, with a
+   * journal, kept for the next start. Invocations under way get `graceMs` to end.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 interface Rule {
@@ -153,6 +166,19 @@ function parseTime(time: PutEventsEntry['Time'], now: Date): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+/**
+ * AWS gives an API destination a random id; locally it follows from the name, so a destination
+ * recreated by the journal at a restart keeps the ARN its targets name.
+ */
+function nameBasedId(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+function readLog(path: string | undefined): EventEnvelope[] {
+  return readJsonLinesFile(path) as EventEnvelope[];
+}
+
 export function createEventBus(options: EventBusOptions = {}): EventBus {
   const region = options.region ?? 'us-east-1';
   const account = options.account ?? '000000000000';
@@ -160,8 +186,21 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
   const buses = new Set(['default', ...(options.busNames ?? [])]);
   const rules = new Map<string, Rule>();
   const apiDestinations = new Map<string, ApiDestination>();
-  const log: EventEnvelope[] = [];
-  const dead: DeadLetter[] = [];
+  const journal = options.journalPath ? new DeliveryJournal(options.journalPath) : undefined;
+  const log: EventEnvelope[] = journal ? readLog(options.eventLogPath) : [];
+  const dead: DeadLetter[] = journal
+    ? (readJsonLinesFile(options.deadLetterPath) as DeadLetter[])
+    : [];
+  if (journal) {
+    // A kill between the journal and the event log leaves an accepted event out of the log.
+    const logged = new Set(log.map((event) => event.id));
+    for (const { event } of journal.acceptedAtOpen) {
+      if (logged.has(event.id)) continue;
+      log.push(event);
+      if (options.eventLogPath) appendJsonLine(options.eventLogPath, event);
+    }
+    journal.compact();
+  }
 
   const eventBusArn = (name: string) => `arn:aws:events:${region}:${account}:event-bus/${name}`;
   const ruleArn = (bus: string, name: string) =>
@@ -219,6 +258,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     now,
     invoke,
     onDeadLetter: keepDeadLetter,
+    ...(journal ? { onSettled: (id: string) => journal.settle(id), keepPendingAtClose: true } : {}),
   });
 
   function validateEntry(
@@ -258,7 +298,9 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     return { bus, detail: detail as Record<string, unknown>, time };
   }
 
-  function route(bus: string, event: EventEnvelope): void {
+  /** The deliveries an event gets: one per target of each enabled rule it matches. */
+  function route(bus: string, event: EventEnvelope): JournaledDelivery[] {
+    const routed: JournaledDelivery[] = [];
     for (const rule of rules.values()) {
       if (rule.spec.eventBusName !== bus || rule.spec.state !== 'ENABLED' || !rule.matcher(event))
         continue;
@@ -269,11 +311,19 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
           ruleArn: rule.spec.arn,
           eventBusName: bus,
         };
-        if (deadLetterQueues.has(target.arn)) {
-          keepDeadLetter(sentToDeadLetterQueue(target, input(event), event, now()));
-        } else {
-          deliveries.enqueue(target, input(event), event);
-        }
+        routed.push({ id: randomUUID(), target, input: input(event) });
+      }
+    }
+    return routed;
+  }
+
+  function dispatch({ event, deliveries: routed }: AcceptedEvent): void {
+    for (const { id, target, input } of routed) {
+      if (deadLetterQueues.has(target.arn)) {
+        keepDeadLetter(sentToDeadLetterQueue(target, input, event, now()));
+        journal?.settle(id);
+      } else {
+        deliveries.enqueue(target, input, event, id);
       }
     }
   }
@@ -300,6 +350,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
           'Total size of the entries in the request is over the limit.',
         );
       }
+      const accepted: AcceptedEvent[] = [];
       const results = entries.map((entry): PutEventsResultEntry => {
         const checked = validateEntry(entry);
         if (!('bus' in checked)) return checked;
@@ -314,11 +365,16 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
           resources: [...(entry.Resources ?? [])],
           detail: checked.detail,
         };
-        log.push(event);
-        if (options.eventLogPath) appendJsonLine(options.eventLogPath, event);
-        route(checked.bus, event);
+        accepted.push({ event, deliveries: route(checked.bus, event) });
         return { EventId: event.id };
       });
+      // On disk before the answer: a kill from here on loses none of these events or deliveries.
+      journal?.accept(accepted);
+      for (const entry of accepted) {
+        log.push(entry.event);
+        if (options.eventLogPath) appendJsonLine(options.eventLogPath, entry.event);
+        dispatch(entry);
+      }
       return {
         Entries: results,
         FailedEntryCount: results.filter((result) => result.ErrorCode).length,
@@ -416,7 +472,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     putApiDestination({ name, invocationEndpoint, httpMethod = 'POST' }) {
       const destination: ApiDestination = {
         name,
-        arn: `arn:aws:events:${region}:${account}:api-destination/${name}/${randomUUID()}`,
+        arn: `arn:aws:events:${region}:${account}:api-destination/${name}/${nameBasedId(name)}`,
         invocationEndpoint,
         httpMethod,
       };
@@ -452,8 +508,11 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     events: () => log,
     deadLetters: () => dead,
     keepDeadLetter,
+    resumeDeliveries() {
+      for (const entry of journal?.acceptedAtOpen ?? []) dispatch(entry);
+    },
     whenIdle: () => deliveries.whenIdle(),
-    close: () => deliveries.close(),
+    close: (graceMs) => deliveries.close(graceMs),
   };
   return bus;
 }

@@ -18,6 +18,13 @@ export interface DeliveryOptions extends RetryTiming {
   readonly invoke: (target: RuleTarget, input: unknown, event: EventEnvelope) => Promise<void>;
   readonly onDeadLetter: (deadLetter: DeadLetter) => void;
   readonly now: () => Date;
+  /** Told when a delivery ends, delivered or dead-lettered (e.g. to settle it in a journal). */
+  readonly onSettled?: (deliveryId: string) => void;
+  /**
+   * At `close`, leave deliveries that have not ended as they are instead of dead-lettering them:
+   * for a bus whose journal resumes them at the next start.
+   */
+  readonly keepPendingAtClose?: boolean;
 }
 
 /** Runs target deliveries in the background, retrying each per its policy, then dead-lettering it. */
@@ -36,12 +43,16 @@ export class DeliveryQueue {
   }
 
   /** `input` is what the target receives: the event, or its `input`/`inputPath` rendering. */
-  enqueue(target: RuleTarget, input: unknown, event: EventEnvelope): void {
+  enqueue(target: RuleTarget, input: unknown, event: EventEnvelope, deliveryId?: string): void {
     this.pending++;
-    void this.deliver(target, input, event).finally(() => {
-      this.pending--;
-      if (this.pending === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-    });
+    void this.deliver(target, input, event)
+      .then((settled) => {
+        if (settled && deliveryId !== undefined) this.options.onSettled?.(deliveryId);
+      })
+      .finally(() => {
+        this.pending--;
+        if (this.pending === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      });
   }
 
   /** Resolves once every delivery has succeeded or been dead-lettered. */
@@ -50,13 +61,28 @@ export class DeliveryQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Stops retrying: deliveries waiting for a retry are dead-lettered now, with the reason. */
-  async close(): Promise<void> {
+  /**
+   * Stops retrying: deliveries waiting for a retry are dead-lettered now, with the reason, or kept
+   * pending (`keepPendingAtClose`). Invocations under way get `graceMs` to end.
+   */
+  async close(graceMs = Number.POSITIVE_INFINITY): Promise<void> {
     this.shutdown.abort();
-    await this.whenIdle();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = Number.isFinite(graceMs)
+      ? new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        })
+      : new Promise<void>(() => {});
+    await Promise.race([this.whenIdle(), grace]);
+    clearTimeout(timer);
   }
 
-  private async deliver(target: RuleTarget, input: unknown, event: EventEnvelope): Promise<void> {
+  /** Resolves true once the delivery ended (delivered or dead-lettered), false if left pending. */
+  private async deliver(
+    target: RuleTarget,
+    input: unknown,
+    event: EventEnvelope,
+  ): Promise<boolean> {
     const policy = target.retryPolicy ?? DEFAULT_RETRY_POLICY;
     // The age is counted from receipt: the envelope's `time` has whole seconds only, and an entry
     // may carry any Time.
@@ -68,7 +94,7 @@ export class DeliveryQueue {
       let failure: { code: string; message: string; retryable: boolean };
       try {
         await this.options.invoke(target, input, event);
-        return;
+        return true;
       } catch (error) {
         failure =
           error instanceof TargetInvocationError
@@ -84,11 +110,14 @@ export class DeliveryQueue {
         !failure.retryable ||
         attempts > policy.maximumRetryAttempts ||
         this.options.now().getTime() + delay > deadline;
+      // A failure caused by the stop itself (functions closing) is no verdict on the delivery.
+      if (this.shutdown.signal.aborted && this.options.keepPendingAtClose) return false;
       if (exhausted || this.shutdown.signal.aborted) {
         this.deadLetter(target, event, failure, attempts);
-        return;
+        return true;
       }
       if (!(await this.sleep(delay))) {
+        if (this.options.keepPendingAtClose) return false;
         this.deadLetter(
           target,
           event,
@@ -98,7 +127,7 @@ export class DeliveryQueue {
           },
           attempts,
         );
-        return;
+        return true;
       }
     }
   }

@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { readJsonLines } from '../persistence/durable-files';
 
 /**
  * Appends one JSON document per line, synchronously, so a user running `tail -f` sees records in
@@ -8,4 +9,9 @@ import { dirname } from 'node:path';
 export function appendJsonLine(path: string, value: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
   appendFileSync(path, `${JSON.stringify(value)}\n`);
+}
+
+/** The records of a JSON Lines file this bus wrote; none if there is no path or no file yet. */
+export function readJsonLinesFile(path: string | undefined): unknown[] {
+  return path ? readJsonLines(path) : [];
 }

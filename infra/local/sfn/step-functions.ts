@@ -299,6 +299,10 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
           stateName,
           async (input: unknown) => {
             const callback = callbacks.await(input, callbackTimeoutMs);
+            // The timeout may fire while the call is still under way (a loaded machine): that
+            // rejection is read below, and must not count as unhandled meanwhile, which would end
+            // the whole process.
+            callback.result.catch(() => {});
             try {
               await handler(input, context);
             } catch (error) {

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import * as z from '../../../events/zod';
+import { writeFileDurably } from '../persistence/durable-files';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -52,10 +52,10 @@ export function loadExecutions(path: string): ExecutionRecord[] {
   return result.data.executions;
 }
 
-/** Writes through a temporary file and a rename, so a crash never leaves a torn state file. */
+/**
+ * Written at every start and end of an execution, durably (temporary file, fsync, rename), so
+ * StartExecution's answer means the execution runs again after a kill, and a torn file never is.
+ */
 export function saveExecutions(path: string, executions: readonly ExecutionRecord[]): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify({ version: 1, executions }, null, 2)}\n`);
-  renameSync(temporary, path);
+  writeFileDurably(path, `${JSON.stringify({ version: 1, executions })}\n`);
 }

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { SQSEvent } from 'aws-lambda';
 import type { DeadLetter } from '../events/model';
+import { saveSnapshot } from '../persistence/save-after-changes';
 import type { LocalService } from '../protocol';
 import type { LocalTemplate } from '../template/local-template';
 import type { Timeline } from '../timeline';
@@ -39,7 +40,10 @@ export interface LocalSqs {
  */
 export function startLocalSqs(options: LocalSqsOptions): LocalSqs {
   const { template, region, accountId, timeline } = options;
-  const queues = new LocalQueues({
+  // Saved at every send and delete, before the answer: a message SQS acknowledged survives a kill.
+  const save = () => saveSnapshot(options.statePath, queues.snapshotState());
+  const queues: LocalQueues = new LocalQueues({
+    onChange: () => save(),
     queues: template.queues,
     timeScale: options.timeScale,
     onDeadLetter: (queue, message) => options.onDeadLetter(queuedDeadLetter(queue, message)),
@@ -75,10 +79,7 @@ export function startLocalSqs(options: LocalSqsOptions): LocalSqs {
     async whenIdle() {
       for (const mapping of mappings) await mapping.whenIdle();
     },
-    save() {
-      writeFileSync(`${options.statePath}.tmp`, JSON.stringify(queues.snapshotState()));
-      renameSync(`${options.statePath}.tmp`, options.statePath);
-    },
+    save,
     async stop() {
       await Promise.all(mappings.map((mapping) => mapping.stop()));
     },

@@ -51,6 +51,8 @@ export interface LocalQueuesOptions {
   readonly onDeadLetter?: (queue: LocalQueueSpec, message: QueueMessage) => void;
   /** Messages saved by `snapshotState`, by queue name. */
   readonly state?: Record<string, QueueMessage[]>;
+  /** Told after a message arrives or leaves (sent, deleted, moved), e.g. to save the queues. */
+  readonly onChange?: () => void;
 }
 
 export const md5Hex = (text: string) => createHash('md5').update(text).digest('hex');
@@ -109,6 +111,7 @@ export class LocalQueues {
       visibleAt: now,
     };
     this.listOf(spec).push(message);
+    this.options.onChange?.();
     if (spec.deadLetters) this.options.onDeadLetter?.(spec, message);
     return message;
   }
@@ -136,6 +139,7 @@ export class LocalQueues {
         const target = this.queue(spec.redrive.deadLetterArn);
         const moved = { ...message, visibleAt: now, held: false };
         this.listOf(target).push(moved);
+        this.options.onChange?.();
         if (target.deadLetters) this.options.onDeadLetter?.(target, moved);
         continue;
       }
@@ -168,7 +172,10 @@ export class LocalQueues {
     const spec = this.queue(ref);
     const message = this.listOf(spec).find((m) => m.receiptHandle === receiptHandle);
     // SQS answers success for a message already deleted.
-    if (message) this.remove(spec, message);
+    if (message) {
+      this.remove(spec, message);
+      this.options.onChange?.();
+    }
   }
 
   list(ref: string): readonly QueueMessage[] {
