@@ -43,7 +43,7 @@ import {
   type LocalTemplate,
   readLocalTemplate,
 } from './template/local-template';
-import { synthesizeTemplate } from './template/synthesize-template';
+import { synthesizeForLocalCloud } from './template/load-template';
 import { describeEvent, describeWebhook, type Timeline } from './timeline';
 import { startWebhookSink, type WebhookSink } from './webhook-sink';
 
@@ -145,7 +145,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     ...options.settings,
     waitDeadlineMinutes: Math.max(1, Math.ceil(deployed.waitDeadlineMinutes * waitScale)),
   };
-  const template = readLocalTemplate(synthesizeTemplate(STACK_NAME, settings), {
+  const synthesized = await synthesizeForLocalCloud(STACK_NAME, settings, timeline);
+  const template = readLocalTemplate(synthesized, {
     region: LOCAL_REGION,
     accountId: LOCAL_ACCOUNT_ID,
     stackName: STACK_NAME,
