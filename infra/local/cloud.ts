@@ -43,7 +43,7 @@ import {
   type LocalTemplate,
   readLocalTemplate,
 } from './template/local-template';
-import { synthesizeForLocalCloud } from './template/load-template';
+import { synthesizeForLocalCloud } from './template/stack-template';
 import { describeEvent, describeWebhook, type Timeline } from './timeline';
 import { startWebhookSink, type WebhookSink } from './webhook-sink';
 

@@ -74,15 +74,52 @@ export async function synthesizeTemplateCached(
   settings: Record<string, unknown> = {},
   options: TemplateCacheOptions = {},
 ): Promise<CachedTemplate> {
+  const found = lookUpTemplate(stackName, settings, options);
+  if (found.template) return { ...found, template: found.template, fromCache: true };
+  const synthesize =
+    options.synthesize ?? (await import('./synthesize-template')).synthesizeTemplate;
+  return storeTemplate(found, await synthesize(stackName, settings), options);
+}
+
+/** The same, for callers that cannot wait: the synthesis is theirs to give, and synchronous. */
+export function synthesizeTemplateCachedSync(
+  stackName: string,
+  settings: Record<string, unknown>,
+  options: Omit<TemplateCacheOptions, 'synthesize'> & {
+    readonly synthesize: (
+      stackName: string,
+      settings: Record<string, unknown>,
+    ) => CloudFormationTemplate;
+  },
+): CachedTemplate {
+  const found = lookUpTemplate(stackName, settings, options);
+  if (found.template) return { ...found, template: found.template, fromCache: true };
+  return storeTemplate(found, options.synthesize(stackName, settings), options);
+}
+
+interface LookedUp {
+  readonly key: string;
+  readonly path: string;
+  readonly template: CloudFormationTemplate | undefined;
+}
+
+function lookUpTemplate(
+  stackName: string,
+  settings: Record<string, unknown>,
+  options: Omit<TemplateCacheOptions, 'synthesize'>,
+): LookedUp {
   const cacheDir = options.cacheDir ?? DEFAULT_TEMPLATE_CACHE_DIR;
   const key = templateCacheKey(stackName, settings, options);
   const path = join(cacheDir, `template-${key}.json`);
-  const cached = readCached(path);
-  if (cached) return { template: cached, fromCache: true, key, path };
+  return { key, path, template: readCached(path) };
+}
 
-  const synthesize =
-    options.synthesize ?? (await import('./synthesize-template')).synthesizeTemplate;
-  const template = await synthesize(stackName, settings);
+function storeTemplate(
+  { key, path }: LookedUp,
+  template: CloudFormationTemplate,
+  options: Pick<TemplateCacheOptions, 'cacheDir'>,
+): CachedTemplate {
+  const cacheDir = options.cacheDir ?? DEFAULT_TEMPLATE_CACHE_DIR;
   mkdirSync(cacheDir, { recursive: true });
   // Written aside and renamed, so a concurrent reader (another test file) sees all or nothing.
   const temporary = `${path}.${randomUUID()}.tmp`;

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { synthesizeForLocalCloud } from '../../../infra/local/template/load-template';
 import type { CloudFormationTemplate } from '../../../infra/local/template/local-template';
+import { synthesizeForLocalCloud } from '../../../infra/local/template/stack-template';
 import {
   synthesizeTemplateCached,
   type TemplateCacheOptions,
