@@ -75,8 +75,15 @@ export const localCloudConcurrentRequests: Benchmark = {
       const deadline = performance.now() + SETTLE_TIMEOUT_MS[context.mode];
       let terminal = new Map<string, string[]>();
       for (;;) {
-        const response = await fetch(`${cloud.awsEndpoint}/_local/events`);
-        terminal = terminalEvents((await response.json()) as BusEvent[]);
+        let events: BusEvent[];
+        try {
+          events = (await (await fetch(`${cloud.awsEndpoint}/_local/events`)).json()) as BusEvent[];
+        } catch (error) {
+          throw new Error(
+            `the local cloud stopped answering (${(error as Error).message}); answers ${JSON.stringify(countBy(statuses.map(String)))}; its last output:\n${cloud.output().slice(-3000)}`,
+          );
+        }
+        terminal = terminalEvents(events);
         if (expected.every((key) => terminal.has(key)) || performance.now() > deadline) break;
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
