@@ -4,6 +4,8 @@ import { localCloudBurst } from './burst/local-cloud-burst';
 import { coldStart } from './cold-start/cold-start';
 import { janitorAtScale } from './janitor/janitor-at-scale';
 import { janitorMemory } from './janitor/janitor-memory';
+import { localCloudConcurrentRequests } from './local-cloud/concurrent-requests';
+import { localCloudSecondStart } from './local-cloud/second-start';
 import { pollingCost } from './polling/polling-cost';
 
 /**
@@ -18,4 +20,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
   apiInProcess,
   localCloudBurst,
   janitorMemory,
+  localCloudConcurrentRequests,
+  localCloudSecondStart,
 ];

@@ -86,7 +86,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const timeline: Timeline = options.timeline ?? (() => {});
   const paths = prepareStateDir(resolve(options.stateDir ?? '.local'), options.reset ?? false);
   const waitScale = options.waitScale ?? 1 / 60;
-  const template = readLocalStack(options.settings ?? {}, waitScale);
+  const template = await readLocalStack(options.settings ?? {}, waitScale, timeline);
   const functions = listFunctions(template);
   const engines = await startEngines({
     options: { ...options, waitScale },

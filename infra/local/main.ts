@@ -2,7 +2,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBanner } from './banner';
-import { startLocalCloud } from './cloud';
 import { parseCommandLine, USAGE } from './command-line';
 import { Ec2FixtureError } from './ec2';
 import { parseEc2Fixture } from './ec2/fixture';
@@ -58,6 +57,10 @@ if (values.fixture && !values.reset && existsSync(join(values['state-dir'], 'ec2
 
 const webhookUrl = process.env.WEBHOOK_URL;
 const colour = process.stdout.isTTY;
+// Loaded only now: the cloud's modules (the AWS SDK among them) are most of a start's time, and
+// usage and mistakes are answered without them.
+console.log('starting the local cloud…');
+const { startLocalCloud } = await import('./cloud');
 const cloud = await startLocalCloud({
   reset: values.reset,
   apiPort: number('api-port', values['api-port'], 0),

@@ -73,6 +73,9 @@ export function createCallbacks() {
         timer?.unref();
         waiting.set(token, { resolve, reject, ...(timer ? { timer } : {}) });
       });
+      // The Task awaits the result only once its own call has returned: a timeout firing before
+      // then (a short scaled timeout on a busy machine) must reach it, not crash the process.
+      result.catch(() => {});
       return { result, cancel: () => void end(token) };
     },
 

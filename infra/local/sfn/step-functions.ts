@@ -298,11 +298,9 @@ export function createStepFunctions(options: StepFunctionsOptions): StepFunction
         return [
           stateName,
           async (input: unknown) => {
+            // Its timeout may fire while the call is under way; callbacks.ts keeps that rejection
+            // from counting as unhandled until it is read below.
             const callback = callbacks.await(input, callbackTimeoutMs);
-            // The timeout may fire while the call is still under way (a loaded machine): that
-            // rejection is read below, and must not count as unhandled meanwhile, which would end
-            // the whole process.
-            callback.result.catch(() => {});
             try {
               await handler(input, context);
             } catch (error) {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTableInput } from '../../../infra/local/dynamodb/template-tables';
 import { TemplateResolutionError } from '../../../infra/local/template/intrinsics';
 import { readLocalTemplate, readTableSpec } from '../../../infra/local/template/local-template';
-import { synthesizeTemplate } from '../../../infra/local/template/synthesize-template';
+import { synthesizeTemplateCached } from '../../../infra/local/template/template-cache';
 import { JOURNAL, serveDynamoDb } from './serve-dynamodb';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -14,12 +14,15 @@ afterEach(async () => {
 
 describe("the template's tables on the local DynamoDB", () => {
   it('should create every table of the synthesized stack under the name its users are given', async () => {
-    const template = readLocalTemplate(synthesizeTemplate('AmiLifecycle', {}), {
-      region: 'ap-northeast-2',
-      accountId: '123456789012',
-      stackName: 'AmiLifecycle',
-      sourceRoot: resolve(import.meta.dirname, '../../..'),
-    });
+    const template = readLocalTemplate(
+      (await synthesizeTemplateCached('AmiLifecycle', {})).template,
+      {
+        region: 'ap-northeast-2',
+        accountId: '123456789012',
+        stackName: 'AmiLifecycle',
+        sourceRoot: resolve(import.meta.dirname, '../../..'),
+      },
+    );
     const served = await serveDynamoDb({ tables: template.tables });
     cleanups.push(served.close);
 

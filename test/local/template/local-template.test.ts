@@ -2,9 +2,9 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WAKE_PATTERN } from '../../../events/ec2-ami-state-change';
 import { readLocalTemplate } from '../../../infra/local/template/local-template';
-import { synthesizeTemplate } from '../../../infra/local/template/synthesize-template';
+import { synthesizeTemplateCached } from '../../../infra/local/template/template-cache';
 
-const template = readLocalTemplate(synthesizeTemplate('AmiLifecycle', {}), {
+const template = readLocalTemplate((await synthesizeTemplateCached('AmiLifecycle', {})).template, {
   region: 'us-east-1',
   accountId: '123456789012',
   stackName: 'AmiLifecycle',
