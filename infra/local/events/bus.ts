@@ -105,10 +105,22 @@ export const MAX_ENTRIES_PER_CALL = MAX_PUT_EVENTS_ENTRIES;
 /** 256 KB for a whole call, entries sized as EventBridge sizes them (`putEventsEntrySize`). */
 export const MAX_PUT_EVENTS_BYTES = MAX_PUT_EVENTS_REQUEST_BYTES;
 
+/**
+ * Makes the next `times` (default 1) PutEvents entries of `detailType` whose Detail contains
+ * `detailIncludes` fail with `InternalFailure`, as EventBridge reports an entry it could not take
+ * (e.g. to test that a publisher handles a refused outcome).
+ */
+export interface InjectedEntryFailure {
+  detailType: string;
+  detailIncludes?: string;
+  times?: number;
+}
+
 export interface EventBus {
   readonly region: string;
   readonly account: string;
   putEvents(entries: readonly PutEventsEntry[]): PutEventsResult;
+  injectFailure(failure: InjectedEntryFailure): void;
   putRule(rule: RuleSpec): RuleView;
   putTargets(ruleName: string, targets: readonly TargetSpec[], eventBusName?: string): void;
   removeTargets(ruleName: string, ids: readonly string[], eventBusName?: string): void;
@@ -332,9 +344,26 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     return { ...rule.spec, targets: [...rule.targets.values()].map((target) => target.spec) };
   }
 
+  const injected: { failure: InjectedEntryFailure; left: number }[] = [];
+  const injectedFailureFor = (entry: PutEventsEntry): boolean => {
+    const found = injected.find(
+      ({ failure, left }) =>
+        left > 0 &&
+        failure.detailType === entry.DetailType &&
+        (failure.detailIncludes === undefined ||
+          (entry.Detail ?? '').includes(failure.detailIncludes)),
+    );
+    if (found) found.left--;
+    return found !== undefined;
+  };
+
   const bus: EventBus = {
     region,
     account,
+
+    injectFailure(failure) {
+      injected.push({ failure, left: failure.times ?? 1 });
+    },
 
     putEvents(entries) {
       if (entries.length < 1 || entries.length > MAX_ENTRIES_PER_CALL) {
@@ -352,6 +381,9 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
       }
       const accepted: AcceptedEvent[] = [];
       const results = entries.map((entry): PutEventsResultEntry => {
+        if (injectedFailureFor(entry)) {
+          return { ErrorCode: 'InternalFailure', ErrorMessage: 'injected failure' };
+        }
         const checked = validateEntry(entry);
         if (!('bus' in checked)) return checked;
         const event: EventEnvelope = {

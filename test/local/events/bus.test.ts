@@ -578,3 +578,29 @@ describe('the aws CLI', () => {
     },
   );
 });
+
+describe('injected entry failures', () => {
+  it('should refuse the next matching entries with InternalFailure, then accept them again', async () => {
+    // Prepare
+    const { bus, client } = await start();
+    const detail = JSON.stringify(AmiAvailableV1.examples[0]);
+    bus.injectFailure({ detailType: 'AmiAvailable', detailIncludes: 'ami-', times: 2 });
+
+    // Act
+    const answers = [];
+    for (let call = 0; call < 3; call++) {
+      answers.push(
+        await client.send(new PutEventsCommand({ Entries: [entry({ Detail: detail })] })),
+      );
+    }
+    const other = await client.send(
+      new PutEventsCommand({ Entries: [entry({ DetailType: 'AmiFailed' })] }),
+    );
+
+    // Assess: two refused, the third accepted; another detail-type was never refused.
+    expect(answers.map((answer) => answer.FailedEntryCount)).toEqual([1, 1, 0]);
+    expect(answers[0]?.Entries?.[0]?.ErrorCode).toBe('InternalFailure');
+    expect(other.Entries?.[0]?.ErrorCode).not.toBe('InternalFailure');
+    expect(bus.events().filter((event) => event['detail-type'] === 'AmiAvailable')).toHaveLength(1);
+  });
+});
