@@ -7,6 +7,7 @@ import {
 } from '../endpoint/json-protocol';
 import type { LocalService } from '../protocol';
 import type { HistoryEvent } from './history';
+import { decodePageToken, encodePageToken } from './page-token';
 import { SfnApiError } from './sfn-api-error';
 import type { RegisteredStateMachine, StepFunctions } from './step-functions';
 import type { ExecutionRecord } from './store';
@@ -194,11 +195,11 @@ function stateMachineOperations(stepFunctions: StepFunctions): Record<string, Js
         a.name.localeCompare(b.name),
       );
       const pageSize = request.maxResults || 100;
-      const offset = request.nextToken === undefined ? 0 : decodeOffset(request.nextToken);
+      const offset = request.nextToken === undefined ? 0 : decodePageToken(request.nextToken);
       return {
         stateMachines: machines.slice(offset, offset + pageSize).map(machineSummary),
         ...(offset + pageSize < machines.length
-          ? { nextToken: encodeOffset(offset + pageSize) }
+          ? { nextToken: encodePageToken(offset + pageSize) }
           : {}),
       };
     },
@@ -232,20 +233,4 @@ function taskTokenOperations(stepFunctions: StepFunctions): Record<string, JsonO
       return {};
     },
   };
-}
-
-function encodeOffset(offset: number): string {
-  return Buffer.from(JSON.stringify({ offset })).toString('base64url');
-}
-
-function decodeOffset(token: string): number {
-  try {
-    const { offset } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
-      offset: unknown;
-    };
-    if (typeof offset === 'number' && Number.isInteger(offset) && offset >= 0) return offset;
-  } catch {
-    // Falls through to the AWS error below.
-  }
-  throw new SfnApiError('InvalidToken', `Invalid Token: '${token}'`);
 }

@@ -19,6 +19,7 @@ import {
   ExecutionHistory,
   type HistoryEvent,
 } from './history';
+import { decodePageToken, encodePageToken } from './page-token';
 import { SfnApiError } from './sfn-api-error';
 import {
   type ExecutionRecord,
@@ -610,9 +611,9 @@ function paginate<Key extends string, Item>(
   key: Key,
 ): { [K in Key]: Item[] } & { nextToken?: string } {
   const pageSize = maxResults && maxResults > 0 ? maxResults : 100;
-  const offset = nextToken === undefined ? 0 : decodeToken(nextToken);
+  const offset = nextToken === undefined ? 0 : decodePageToken(nextToken);
   const page = items.slice(offset, offset + pageSize);
-  const next = offset + pageSize < items.length ? encodeToken(offset + pageSize) : undefined;
+  const next = offset + pageSize < items.length ? encodePageToken(offset + pageSize) : undefined;
   return { [key]: page, ...(next === undefined ? {} : { nextToken: next }) } as {
     [K in Key]: Item[];
   } & { nextToken?: string };
@@ -659,20 +660,4 @@ function restoredHistory(record: ExecutionRecord): HistoryEvent[] {
     default:
       return [started, ended('ExecutionAborted', { executionAbortedEventDetails: failure })];
   }
-}
-
-function encodeToken(offset: number): string {
-  return Buffer.from(JSON.stringify({ offset })).toString('base64url');
-}
-
-function decodeToken(token: string): number {
-  try {
-    const { offset } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
-      offset: unknown;
-    };
-    if (typeof offset === 'number' && Number.isInteger(offset) && offset >= 0) return offset;
-  } catch {
-    // Falls through to the AWS error below.
-  }
-  throw new SfnApiError('InvalidToken', `Invalid Token: '${token}'`);
 }
