@@ -1,5 +1,5 @@
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { LOCAL_REGION } from '../account';
 import { SfnApiError } from '../sfn/sfn-api-error';
 import type { StepFunctions } from '../sfn/step-functions';
@@ -19,17 +19,32 @@ export function sendTaskSuccessTask(stepFunctions: StepFunctions, input: unknown
   }
 }
 
-/** Answers the watcher's `ec2:describeImages` task through the local EC2, as the SDK integration does. */
-export async function describeImagesTask(client: EC2Client, input: unknown): Promise<unknown> {
+/** Answers the watcher's `ec2:describeImages` task through the local EC2. */
+export function describeImagesTask(client: EC2Client, input: unknown): Promise<unknown> {
+  return sdkIntegrationTask('Ec2', () => client.send(new DescribeImagesCommand(input as never)));
+}
+
+/** Answers the watcher's `ssm:putParameter` task through the local Parameter Store. */
+export function putParameterTask(client: SSMClient, input: unknown): Promise<unknown> {
+  return sdkIntegrationTask('Ssm', () => client.send(new PutParameterCommand(input as never)));
+}
+
+/**
+ * A call made as Step Functions' AWS SDK integration makes it, over the service's API: the result
+ * is the response without its metadata, and an error fails the Task as `<Service>.<Code>`, the
+ * name the state machine's Retry and Catch see.
+ */
+async function sdkIntegrationTask(
+  service: string,
+  call: () => Promise<{ $metadata: unknown }>,
+): Promise<unknown> {
   try {
-    const { $metadata: _metadata, ...output } = await client.send(
-      new DescribeImagesCommand(input as never),
-    );
+    const { $metadata: _metadata, ...output } = await call();
     return JSON.parse(JSON.stringify(output));
   } catch (error) {
-    const failure = new Error((error as Error).message);
-    failure.name = `Ec2.${(error as Error).name}`;
-    throw failure;
+    throw Object.assign(new Error((error as Error).message), {
+      name: `${service}.${(error as Error).name}`,
+    });
   }
 }
 

@@ -3,10 +3,14 @@ import { dynamoDbTaskHandler } from '../dynamodb/table-tasks';
 import type { EventBus } from '../events/bus';
 import { putEventsTaskHandler } from '../events/put-events-task';
 import type { StepFunctions, TaskHandler } from '../sfn/step-functions';
-import { putParameterTask } from '../ssm/put-parameter-task';
 import { invokeFromStateMachine } from './function-invocation';
 import type { LocalFunctions } from './functions';
-import { describeImagesTask, sendTaskSuccessTask, type WatcherClients } from './sdk-tasks';
+import {
+  describeImagesTask,
+  putParameterTask,
+  sendTaskSuccessTask,
+  type WatcherClients,
+} from './sdk-tasks';
 
 /** The Task resources of the template's state machines, each answered locally. */
 export const TASKS = {
