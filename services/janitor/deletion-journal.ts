@@ -8,6 +8,7 @@ import {
 import { SNAPSHOT_DELETE_RESULTS } from '../../events/ami-purged.v1';
 import { imageIdSchema, instanceNameSchema, snapshotIdSchema } from '../../events/fields';
 import * as z from '../../events/zod';
+import { isConditionFailure } from '../shared/dynamodb-errors';
 
 /** Key attributes of the journal table: the run, and an entry within it. */
 export const JOURNAL_KEYS = { partition: 'runId', sort: 'entry' } as const;
@@ -53,10 +54,6 @@ export interface JournalSlot {
 /** Journal entries outlive their run by this long, then DynamoDB's TTL removes them. */
 const RETENTION_SECONDS = 90 * 86_400;
 const SLOT_PREFIX = 'slot#';
-
-export function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
 
 export interface JournalDeps {
   readonly dynamodb: DynamoDBClient;

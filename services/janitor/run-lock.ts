@@ -4,7 +4,8 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { isConditionFailure, JOURNAL_KEYS } from './deletion-journal';
+import { isConditionFailure } from '../shared/dynamodb-errors';
+import { JOURNAL_KEYS } from './deletion-journal';
 
 /** Another run holds the lock; the state machine retries the start until it is free. */
 export class PurgeRunBusyError extends Error {

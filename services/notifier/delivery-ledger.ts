@@ -5,6 +5,7 @@ import {
   PutItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
+import { isConditionFailure } from '../shared/dynamodb-errors';
 
 /** What is known of one notification at one target. */
 export type TargetOutcome = 'delivered' | 'rejected';
@@ -99,9 +100,7 @@ export function dynamoDbDeliveryLedger(deps: DynamoDbLedgerDeps): DeliveryLedger
           }),
         );
       } catch (error) {
-        if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) {
-          throw error;
-        }
+        if (!isConditionFailure(error)) throw error;
       }
     },
 
@@ -121,9 +120,7 @@ export function dynamoDbDeliveryLedger(deps: DynamoDbLedgerDeps): DeliveryLedger
             }),
           )
           .catch((error: unknown) => {
-            if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) {
-              throw error;
-            }
+            if (!isConditionFailure(error)) throw error;
           });
       }
     },

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { AmiFailureReason } from '../../events/ami-failed.v1';
 import type { Clock } from './clock';
+import { isConditionFailure } from './dynamodb-errors';
 import {
   LEDGER_ATTRIBUTES as A,
   LEDGER_BY_INSTANCE_NAME,
@@ -49,10 +50,6 @@ export interface NameFailure {
 }
 
 const MS_PER_DAY = 86_400_000;
-
-export function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
 
 /**
  * The request ledger: where each requested name is, written before anything is announced. Its
