@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { ESM_REQUIRE_BANNER } from '../infra/constructs/service-function';
+import { ESM_REQUIRE_BANNER } from '../infra/constructs/function-bundling';
 import { treeShakeableSdkAliases } from '../infra/constructs/tree-shakeable-sdk';
 
 /**
@@ -20,10 +20,6 @@ export async function buildChildScript(entry: string, outfile: string): Promise<
     logLevel: 'silent',
     banner: { js: ESM_REQUIRE_BANNER },
     // The same SDK copies the deployed bundles use, so what is measured is what runs.
-    alias: Object.fromEntries(
-      Object.entries(treeShakeableSdkAliases(join(import.meta.dirname, '..'))).map(
-        ([flag, path]) => [flag.replace(/^--alias:/, ''), path],
-      ),
-    ),
+    alias: treeShakeableSdkAliases(join(import.meta.dirname, '..')),
   });
 }

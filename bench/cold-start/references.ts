@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { ESM_REQUIRE_BANNER } from '../../infra/constructs/service-function';
+import { ESM_REQUIRE_BANNER } from '../../infra/constructs/function-bundling';
 import type { SynthesizedFunction } from '../synthesized-app';
 
 export type ReferenceKind = 'floor' | 'naive';

@@ -10,17 +10,12 @@ import { METRICS_NAMESPACE } from '../../services/shared/observability';
 import { acknowledge, acknowledgeWildcardResources } from '../nag';
 import { describeResource, TEMPLATE_METADATA } from '../template-metadata';
 import { DeadLetterQueue } from './dead-letter-queue';
-import { treeShakeableSdkAliases } from './tree-shakeable-sdk';
+import { type FunctionBundling, functionBundling } from './function-bundling';
 
 export const SERVICE_NAMES = ['api', 'creator', 'notifier', 'janitor'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
-/** Some dependencies still call require(); ESM output has none unless it is created. */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-const CREDENTIAL_CHAIN = '@aws-sdk/credential-provider-node';
-const LAMBDA_CREDENTIALS = join(PROJECT_ROOT, 'services', 'shared', 'lambda-credentials.ts');
 
 /** Async invocations (EventBridge targets) retry twice, then land in the dead-letter queue. */
 const ASYNC_RETRY_ATTEMPTS = 2;
@@ -92,25 +87,7 @@ export class ServiceFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        platform: 'node',
-        minify: true,
-        sourceMap: true,
-        // Node parses the map at load with --enable-source-maps; stack traces need only the
-        // mappings, not a copy of every source file (a map four times smaller).
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        // Bundle the AWS SDK too: the versions tested are the versions deployed.
-        externalModules: [],
-        esbuildArgs: {
-          // Lambda's credentials are always in the environment: load only that link of the chain.
-          [`--alias:${CREDENTIAL_CHAIN}`]: LAMBDA_CREDENTIALS,
-          ...treeShakeableSdkAliases(PROJECT_ROOT),
-        },
-        banner: ESM_REQUIRE_BANNER,
-      },
+      bundling: cdkBundling(functionBundling(PROJECT_ROOT)),
       ...(this.deadLetterQueue && {
         retryAttempts: ASYNC_RETRY_ATTEMPTS,
         maxEventAge: ASYNC_MAX_EVENT_AGE,
@@ -142,4 +119,23 @@ export class ServiceFunction extends Construct {
       }),
     );
   }
+}
+
+/** The shared esbuild options, as NodejsFunction takes them. */
+function cdkBundling(bundling: FunctionBundling): nodejs.BundlingOptions {
+  return {
+    format: nodejs.OutputFormat.ESM,
+    target: bundling.target,
+    platform: bundling.platform,
+    minify: bundling.minify,
+    sourceMap: bundling.sourcemap,
+    sourcesContent: bundling.sourcesContent,
+    mainFields: [...bundling.mainFields],
+    // Bundle the AWS SDK too: the versions tested are the versions deployed.
+    externalModules: [],
+    esbuildArgs: Object.fromEntries(
+      Object.entries(bundling.alias).map(([module, path]) => [`--alias:${module}`, path]),
+    ),
+    banner: bundling.banner,
+  };
 }

@@ -29,7 +29,7 @@ const COMPUTED_KEY = /\[(_\w+)\]:/g;
  * version, a copy of the client whose schema modules use the literal keys instead; the bundles
  * alias the client to it and esbuild keeps only the schemas the functions reach.
  *
- * Returns the esbuild arguments that alias each installed client to its copy.
+ * Returns each installed client's alias: package name → its copy.
  */
 export function treeShakeableSdkAliases(projectRoot: string): Record<string, string> {
   const aliases: Record<string, string> = {};
@@ -47,7 +47,7 @@ export function treeShakeableSdkAliases(projectRoot: string): Record<string, str
       `${client}@${version}`,
     );
     if (!existsSync(join(copy, 'package.json'))) writeTreeShakeableCopy(installed, copy);
-    aliases[`--alias:${client}`] = copy;
+    aliases[client] = copy;
   }
   return aliases;
 }

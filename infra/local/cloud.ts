@@ -4,7 +4,7 @@ import { createAmiUrl, startLocalGateway } from './cloud/api-routes';
 import { deployTemplate } from './cloud/deployment';
 import { startAwsEndpoint } from './cloud/endpoint-services';
 import { startEngines } from './cloud/engines';
-import { listFunctions, startFunctions } from './cloud/functions';
+import { bundleTemplateFunctions, listFunctions, startFunctions } from './cloud/functions';
 import { stopLocalCloud, whenIdle } from './cloud/lifecycle';
 import { startSchedules } from './cloud/schedules';
 import { readLocalStack } from './cloud/stack';
@@ -18,6 +18,9 @@ import type { StepFunctions } from './sfn/step-functions';
 import type { LocalTemplate } from './template/local-template';
 import type { Timeline } from './timeline';
 import type { WebhookSink } from './webhook-sink';
+
+/** Enough for a burst of requests to flow through every function; see `functionEnvironments`. */
+const DEFAULT_FUNCTION_ENVIRONMENTS = 6;
 
 export interface LocalCloudOptions {
   readonly host?: string;
@@ -50,6 +53,11 @@ export interface LocalCloudOptions {
   readonly subscribers?: readonly string[];
   /** Deployment settings, as `cdk -c` would take them (e.g. `retentionDays`). */
   readonly settings?: Record<string, unknown>;
+  /**
+   * How many function execution environments (worker threads) all functions may hold at once;
+   * default 6. An invocation beyond them waits, or takes an idle one from another function.
+   */
+  readonly functionEnvironments?: number;
   /** Pause between Lambda's own retries of a failed asynchronous invocation. Default 1 s. */
   readonly asyncRetryDelayMs?: number;
   /** Pause between the retries of a state machine's Task. Default 1 s. */
@@ -88,6 +96,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const waitScale = options.waitScale ?? 1 / 60;
   const template = await readLocalStack(options.settings ?? {}, waitScale, timeline);
   const functions = listFunctions(template);
+  const bundles = await bundleTemplateFunctions(functions, timeline);
   const engines = await startEngines({
     options: { ...options, waitScale },
     paths,
@@ -106,6 +115,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     paths,
   });
   startFunctions(functions, {
+    bundles,
+    maxEnvironments: options.functionEnvironments ?? DEFAULT_FUNCTION_ENVIRONMENTS,
     endpointUrl: endpoint.url,
     logs: paths.logs,
     sqs: engines.sqs,

@@ -1,9 +1,12 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_REGION } from '../account';
+import { EnvironmentBudget } from '../functions/environment-budget';
+import { bundleFunctions } from '../functions/function-bundles';
 import { LocalFunction } from '../functions/local-function';
 import type { LocalSqs } from '../sqs/local-sqs';
 import type { LocalFunctionSpec, LocalTemplate } from '../template/local-template';
+import type { Timeline } from '../timeline';
 
 /** The template's functions by ARN; each gets its instance once the endpoint it calls is up. */
 export type LocalFunctions = Map<string, { spec: LocalFunctionSpec; instance?: LocalFunction }>;
@@ -16,7 +19,31 @@ export function functionNamed(functions: LocalFunctions, name: string): LocalFun
   return [...functions.values()].find(({ spec }) => spec.functionName === name)?.instance;
 }
 
+/**
+ * Each function's bundle, built as the CDK app builds it for Lambda; once per version of the
+ * sources, since a build takes seconds and a cached one nothing.
+ */
+export async function bundleTemplateFunctions(
+  functions: LocalFunctions,
+  timeline: Timeline,
+): Promise<Map<string, string>> {
+  const services = [...functions.values()].map(({ spec }) => spec.service);
+  const started = performance.now();
+  timeline({ kind: 'info', text: `bundling functions… ${services.join(', ')}` });
+  const bundles = await bundleFunctions(services);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  timeline({
+    kind: 'info',
+    text: `functions bundled (${seconds} s; each environment starts on its first invocation)`,
+  });
+  return bundles;
+}
+
 export interface FunctionSetup {
+  /** Each service's bundle (see `bundleTemplateFunctions`). */
+  readonly bundles: ReadonlyMap<string, string>;
+  /** How many execution environments all functions may hold at once. */
+  readonly maxEnvironments: number;
   /** The AWS endpoint every function's SDK clients call. */
   readonly endpointUrl: string;
   /** Each function's log is appended to `<logs>/<service>.log`. */
@@ -28,12 +55,16 @@ export interface FunctionSetup {
 
 /** Starts every function of the template with its environment pointed at the local cloud. */
 export function startFunctions(functions: LocalFunctions, setup: FunctionSetup): void {
+  const budget = new EnvironmentBudget(setup.maxEnvironments);
   for (const entry of functions.values()) {
     const { spec } = entry;
     entry.instance = new LocalFunction({
       functionName: spec.functionName,
       functionArn: spec.arn,
-      entry: spec.entry,
+      entry: setup.bundles.get(spec.service) ?? spec.entry,
+      budget,
+      // Fair shares: one busy function (a purge after each AMI) cannot starve the others.
+      maxConcurrency: Math.max(1, Math.ceil(setup.maxEnvironments / 2)),
       environment: functionEnvironment(spec, setup),
       timeoutSeconds: spec.timeoutSeconds,
       memoryMb: spec.memoryMb,

@@ -1,11 +1,15 @@
 // One Lambda execution environment: a worker thread with its own process.env, which imports the
-// service's handler module from source (TypeScript through tsx) exactly once, like a cold start,
-// and then runs one invocation at a time.
+// function's module exactly once, like a cold start, and then runs one invocation at a time. A
+// bundle (what Lambda runs) is imported as it is; TypeScript source goes through tsx.
+import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
-import { tsImport } from 'tsx/esm/api';
 
 const { entry, exportName, functionName, functionArn, memoryMb } = workerData;
-const module = await tsImport(entry, import.meta.url);
+// The template sets NODE_OPTIONS=--enable-source-maps, which a worker cannot take as a flag.
+if (process.env.NODE_OPTIONS?.includes('--enable-source-maps')) process.setSourceMapsEnabled(true);
+const module = /\.[cm]?js$/.test(entry)
+  ? await import(pathToFileURL(entry).href)
+  : await (await import('tsx/esm/api')).tsImport(entry, import.meta.url);
 const handler = module[exportName];
 if (typeof handler !== 'function') {
   throw new Error(`${entry} does not export a function named ${exportName}`);

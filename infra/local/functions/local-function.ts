@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../account';
+import type { BudgetedFunction, EnvironmentBudget } from './environment-budget';
 
 export interface LocalFunctionOptions {
   /** The name Lambda would give it; used in logs and the context object. */
@@ -17,6 +18,8 @@ export interface LocalFunctionOptions {
   readonly memoryMb?: number;
   /** Like Lambda's reserved concurrency: at most this many environments at once. */
   readonly maxConcurrency?: number;
+  /** Shared with the other functions of the same cloud: how many environments all may hold. */
+  readonly budget?: EnvironmentBudget;
   /** Where the function's stdout/stderr go (its JSON logs); discarded when absent. */
   readonly logs?: Writable;
 }
@@ -50,15 +53,17 @@ const WORKER_URL = new URL('./function-worker.mjs', import.meta.url);
 
 /**
  * A function of the local cloud: each concurrent invocation gets its own execution environment (a
- * worker thread with the function's own `process.env`), reused while warm, and thrown away on a
- * timeout or crash, as Lambda does.
+ * worker thread with the function's own `process.env`, and a heap no bigger than the function's
+ * memory), reused while warm, and thrown away on a timeout or crash, as Lambda does.
  */
-export class LocalFunction {
+export class LocalFunction implements BudgetedFunction {
   private readonly environments: Environment[] = [];
   private readonly waiting: (() => void)[] = [];
   private closed = false;
 
-  constructor(private readonly options: LocalFunctionOptions) {}
+  constructor(private readonly options: LocalFunctionOptions) {
+    options.budget?.register(this);
+  }
 
   get name(): string {
     return this.options.functionName;
@@ -70,15 +75,31 @@ export class LocalFunction {
       return await this.run(environment, event);
     } finally {
       environment.busy = false;
-      this.waiting.shift()?.();
+      if (!this.wakeWaiter()) this.options.budget?.idle();
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(
-      this.environments.splice(0).map((environment) => environment.worker.terminate()),
-    );
+    this.options.budget?.unregister(this);
+    const stopping = [...this.environments];
+    for (const environment of stopping) this.discard(environment);
+    for (const wake of this.waiting.splice(0)) wake();
+    await Promise.all(stopping.map((environment) => environment.worker.terminate()));
+  }
+
+  wakeWaiter(): boolean {
+    const wake = this.waiting.shift();
+    wake?.();
+    return wake !== undefined;
+  }
+
+  reclaimIdle(): boolean {
+    const idle = this.environments.find((environment) => !environment.busy);
+    if (!idle) return false;
+    this.discard(idle);
+    void idle.worker.terminate();
+    return true;
   }
 
   private async acquire(): Promise<Environment> {
@@ -90,7 +111,10 @@ export class LocalFunction {
         await idle.ready;
         return idle;
       }
-      if (this.environments.length < (this.options.maxConcurrency ?? 10)) {
+      if (
+        this.environments.length < (this.options.maxConcurrency ?? 10) &&
+        (this.options.budget?.take(this) ?? true)
+      ) {
         const created = this.start();
         created.busy = true;
         await created.ready;
@@ -112,6 +136,7 @@ export class LocalFunction {
     const worker = new Worker(WORKER_URL, {
       workerData: { entry, exportName, functionName, functionArn, memoryMb },
       env: { ...environment },
+      resourceLimits: heapLimits(memoryMb),
       stdout: true,
       stderr: true,
     });
@@ -172,10 +197,14 @@ export class LocalFunction {
             ),
           );
       };
-      const onError = (error: Error) => {
+      const onError = (error: NodeJS.ErrnoException) => {
         cleanup();
         this.discard(environment);
-        reject(new FunctionInvocationError(this.name, 'Runtime.ExitError', error.message));
+        const message =
+          error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? `Runtime exited: out of memory (${this.options.memoryMb ?? 256} MB)`
+            : error.message;
+        reject(new FunctionInvocationError(this.name, 'Runtime.ExitError', message));
       };
       const cleanup = () => {
         clearTimeout(timer);
@@ -190,6 +219,23 @@ export class LocalFunction {
 
   private discard(environment: Environment): void {
     const index = this.environments.indexOf(environment);
-    if (index >= 0) this.environments.splice(index, 1);
+    if (index < 0) return;
+    this.environments.splice(index, 1);
+    this.options.budget?.release();
   }
+}
+
+/**
+ * The function's memory as the environment's heap: a handler that outgrows it fails here as it
+ * would in Lambda. The young generation is kept small, as V8 sizes it for a small heap; left to
+ * its default, every idle environment would keep tens of megabytes of it.
+ */
+function heapLimits(memoryMb: number): {
+  maxOldGenerationSizeMb: number;
+  maxYoungGenerationSizeMb: number;
+} {
+  return {
+    maxOldGenerationSizeMb: memoryMb,
+    maxYoungGenerationSizeMb: Math.min(16, Math.max(1, Math.floor(memoryMb / 64))),
+  };
 }

@@ -5,7 +5,7 @@ import { synthesizeTemplateCached, type TemplateCacheOptions } from './template-
 /**
  * The stack's template for the local cloud: from the cache when its sources have not changed,
  * else synthesized (and cached). Says on the timeline which it was and how long it took, since a
- * synthesis is most of a first start, then which functions the template runs.
+ * synthesis is most of a first start.
  */
 export async function synthesizeForLocalCloud(
   stackName: string,
@@ -22,13 +22,6 @@ export async function synthesizeForLocalCloud(
     text: fromCache
       ? `stack template cached, sources unchanged (${seconds} s)`
       : `stack template synthesized and cached (${seconds} s)`,
-  });
-  const services = Object.values(template.Resources)
-    .map((resource) => resource.Metadata?.['ami-lifecycle:service'])
-    .filter((service): service is string => typeof service === 'string');
-  timeline({
-    kind: 'info',
-    text: `starting functions… ${services.join(', ')} (from source; each environment starts on its first invocation)`,
   });
   return template;
 }

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, type Hash, randomUUID } from 'node:crypto';
 import {
   mkdirSync,
   readdirSync,
@@ -135,14 +135,18 @@ export function templateCacheKey(
   settings: Record<string, unknown>,
   options: Pick<TemplateCacheOptions, 'sourceRoot' | 'sources'> = {},
 ): string {
-  const root = options.sourceRoot ?? PROJECT_ROOT;
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ stackName, settings: sortedKeys(settings) }));
-  for (const file of listFiles(root, options.sources ?? TEMPLATE_SOURCES)) {
+  hashSources(hash, options.sourceRoot ?? PROJECT_ROOT, options.sources ?? TEMPLATE_SOURCES);
+  return hash.digest('hex').slice(0, 32);
+}
+
+/** Adds every file under `sources` (paths and contents, in a stable order) to `hash`. */
+export function hashSources(hash: Hash, root: string, sources: readonly string[]): void {
+  for (const file of listFiles(root, sources)) {
     hash.update(`\0${relative(root, file)}\0`);
     hash.update(readFileSync(file));
   }
-  return hash.digest('hex').slice(0, 32);
 }
 
 function listFiles(root: string, sources: readonly string[]): string[] {
