@@ -1,62 +1,17 @@
 import type { LocalRequest, LocalResponse, LocalService } from '../protocol';
-import type { ActionHandler, Ec2Context } from './context';
+import { routeRequest, SUPPORTED_ACTIONS } from './actions';
+import type { Ec2Context } from './context';
 import { Ec2Error } from './errors';
 import { type Ec2Fixture, type SeedResult, seedStore } from './fixture';
-import { describeImageAttribute, modifyImageAttribute } from './image-attributes';
-import { describeImageReferences } from './image-references';
-import {
-  createImage,
-  deregisterImage,
-  describeImages,
-  disableImageDeregistrationProtection,
-  enableImageDeregistrationProtection,
-} from './images';
-import {
-  describeInstances,
-  runInstances,
-  startInstances,
-  stopInstances,
-  terminateInstances,
-} from './instances';
-import {
-  createLaunchTemplate,
-  describeLaunchTemplates,
-  describeLaunchTemplateVersions,
-} from './launch-templates';
 import type { Ec2State, ImageStateChange } from './model';
-import { QueryParams } from './query-params';
-import { deleteSnapshot, describeSnapshots } from './snapshots';
+import { createRequestAdmission, type Ec2Stats, type InjectedFailure } from './request-admission';
+import { createSettlingStore } from './settling-store';
 import type { SsmParameterLookup } from './ssm-parameters';
-import { Ec2Store } from './store';
-import { createTags, deleteTags, describeTags } from './tags';
-import { Throttle, type ThrottlingOptions } from './throttling';
+import type { ThrottlingOptions } from './throttling';
 import { errorResponse, successResponse } from './xml-response';
 
-const ACTIONS: Readonly<Record<string, ActionHandler>> = {
-  RunInstances: runInstances,
-  StartInstances: startInstances,
-  StopInstances: stopInstances,
-  TerminateInstances: terminateInstances,
-  DescribeInstances: describeInstances,
-  CreateImage: createImage,
-  DescribeImages: describeImages,
-  DeregisterImage: deregisterImage,
-  DescribeImageAttribute: describeImageAttribute,
-  ModifyImageAttribute: modifyImageAttribute,
-  DescribeImageReferences: describeImageReferences,
-  EnableImageDeregistrationProtection: enableImageDeregistrationProtection,
-  DisableImageDeregistrationProtection: disableImageDeregistrationProtection,
-  DescribeSnapshots: describeSnapshots,
-  DeleteSnapshot: deleteSnapshot,
-  CreateTags: createTags,
-  DeleteTags: deleteTags,
-  DescribeTags: describeTags,
-  CreateLaunchTemplate: createLaunchTemplate,
-  DescribeLaunchTemplates: describeLaunchTemplates,
-  DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
-};
-
-export const SUPPORTED_ACTIONS: readonly string[] = Object.keys(ACTIONS);
+export { SUPPORTED_ACTIONS } from './actions';
+export type { Ec2Stats, InjectedFailure } from './request-admission';
 
 export interface Ec2ServiceOptions {
   /** The account that owns what the emulator creates; `Owners=self` means it. */
@@ -88,22 +43,6 @@ export interface Ec2ServiceOptions {
    * `resolve:ssm:` aliases and lets DescribeImageReferences report parameters.
    */
   ssmParameters?: SsmParameterLookup;
-}
-
-/** Makes the next `times` calls of `action` fail with this error (e.g. to test a caller's retry). */
-export interface InjectedFailure {
-  action: string;
-  code: string;
-  message?: string;
-  statusCode?: number;
-  times?: number;
-}
-
-export interface Ec2Stats {
-  /** Requests per action, throttled ones included. */
-  calls: Record<string, number>;
-  /** Requests per action answered with RequestLimitExceeded. */
-  throttled: Record<string, number>;
 }
 
 export interface Ec2Service extends LocalService {
@@ -146,32 +85,11 @@ const DEFAULTS = {
 export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
   const settings = { ...DEFAULTS, ...withoutUndefined(options) };
   const now = options.now ?? Date.now;
-  // Changes wait here until the store is consistent again, then go to the listener in order.
-  const imageStateChanges: ImageStateChange[] = [];
-  const listener = options.onImageStateChange;
-  const newStore = () =>
-    new Ec2Store(
-      settings.terminatedVisibleMs,
-      listener && ((change) => imageStateChanges.push(change)),
-    );
-  const deliverImageStateChanges = (): void => {
-    if (listener === undefined) return;
-    for (let change = imageStateChanges.shift(); change; change = imageStateChanges.shift()) {
-      listener(change);
-    }
-  };
-  const settle = (nowMs = now()): void => {
-    store.settle(nowMs);
-    deliverImageStateChanges();
-  };
-  let store = newStore();
-  let throttle =
-    options.throttling === false ? undefined : new Throttle(options.throttling ?? {}, now);
-  let stats: Ec2Stats = { calls: {}, throttled: {} };
-  const failures: InjectedFailure[] = [];
+  const records = createSettlingStore(settings.terminatedVisibleMs, options.onImageStateChange);
+  const admission = createRequestAdmission(options.throttling, now);
 
   const seed = (fixture: Ec2Fixture): SeedResult =>
-    seedStore(store, fixture, {
+    seedStore(records.store, fixture, {
       accountId: settings.accountId,
       nowMs: now(),
       bakeMs: settings.bakeMs,
@@ -179,85 +97,31 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
       knownActions: SUPPORTED_ACTIONS,
     });
   const snapshotState = (): Ec2State => {
-    settle();
-    return store.toState();
+    records.settle(now());
+    return records.store.toState();
   };
-  if (options.state) store.load(options.state);
+  const contextAt = (nowMs: number): Ec2Context => ({
+    store: records.store,
+    nowMs,
+    accountId: settings.accountId,
+    region: settings.region,
+    bakeMs: settings.bakeMs,
+    instanceTransitionMs: settings.instanceTransitionMs,
+    ssmParameters: options.ssmParameters,
+  });
+  if (options.state) records.store.load(options.state);
   if (options.fixture) seed(options.fixture);
 
   function dispatch(request: LocalRequest): LocalResponse {
-    const query = request.path.includes('?')
-      ? request.path.slice(request.path.indexOf('?') + 1)
-      : '';
-    const params = new QueryParams(request.method === 'GET' ? query : request.body);
-    const action = params.action;
-    if (action === undefined || action === '') {
-      return errorResponse(
-        new Ec2Error('MissingAction', 'The request must contain the parameter Action'),
-      );
-    }
-    const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
-    if (handler === undefined) {
-      return errorResponse(
-        new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`),
-      );
-    }
-    stats.calls[action] = (stats.calls[action] ?? 0) + 1;
+    const routed = routeRequest(request);
+    if (routed instanceof Ec2Error) return errorResponse(routed);
+    const { action, handler, params } = routed;
     try {
-      if (throttle) {
-        const unfilteredAndUnpaginated = ![
-          'Filter',
-          'MaxResults',
-          'NextToken',
-          'InstanceId',
-          'SnapshotId',
-          'Owner',
-        ].some((name) => params.has(name));
-        try {
-          throttle.take(action, unfilteredAndUnpaginated);
-        } catch (error) {
-          stats.throttled[action] = (stats.throttled[action] ?? 0) + 1;
-          throw error;
-        }
-      }
-      const injected = failures.findIndex((failure) => failure.action === action);
-      if (injected >= 0) {
-        const failure = failures[injected] as InjectedFailure;
-        failure.times = (failure.times ?? 1) - 1;
-        if (failure.times <= 0) failures.splice(injected, 1);
-        throw new Ec2Error(
-          failure.code,
-          failure.message ?? `Injected ${failure.code}`,
-          failure.statusCode ?? 400,
-        );
-      }
-      if (store.refusedActions.has(action)) {
-        throw new Ec2Error(
-          'UnauthorizedOperation',
-          'You are not authorized to perform this operation.',
-          403,
-        );
-      }
-      if (params.boolean('DryRun') === true) {
-        throw new Ec2Error(
-          'DryRunOperation',
-          'Request would have succeeded, but DryRun flag is set.',
-          412,
-        );
-      }
+      admission.admit(action, params, records.store.refusedActions);
       const nowMs = now();
-      settle(nowMs);
-      const context: Ec2Context = {
-        store,
-        nowMs,
-        accountId: settings.accountId,
-        region: settings.region,
-        bakeMs: settings.bakeMs,
-        instanceTransitionMs: settings.instanceTransitionMs,
-        ssmParameters: options.ssmParameters,
-      };
-      const body = handler(context, params);
-      deliverImageStateChanges();
+      records.settle(nowMs);
+      const body = handler(contextAt(nowMs), params);
+      records.deliverImageStateChanges();
       return successResponse(action, body);
     } catch (error) {
       if (error instanceof Ec2Error) return errorResponse(error);
@@ -274,30 +138,16 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
       return snapshotState();
     },
     snapshotState,
-    loadState(state) {
-      store = newStore();
-      store.load(state);
-    },
+    loadState: (state) => records.replace(state),
     seed,
     reset() {
-      store = newStore();
-      throttle =
-        options.throttling === false ? undefined : new Throttle(options.throttling ?? {}, now);
-      stats = { calls: {}, throttled: {} };
-      failures.length = 0;
+      records.replace();
+      admission.reset();
     },
-    injectFailure(failure) {
-      failures.push({ ...failure });
-    },
-    stats() {
-      return structuredClone(stats);
-    },
-    nextImageStateChangeAtMs() {
-      return store.nextBakeEndMs();
-    },
-    settle() {
-      settle();
-    },
+    injectFailure: admission.injectFailure,
+    stats: admission.stats,
+    nextImageStateChangeAtMs: () => records.store.nextBakeEndMs(),
+    settle: () => records.settle(now()),
     async handle(request) {
       return dispatch(request);
     },

@@ -17,3 +17,19 @@ export function decodePageToken(token: string): number {
   }
   throw new SfnApiError('InvalidToken', `Invalid Token: '${token}'`);
 }
+
+/** One page of `items` (100 by default, as AWS), with an opaque token for the next. */
+export function paginate<Key extends string, Item>(
+  items: readonly Item[],
+  maxResults: number | undefined,
+  nextToken: string | undefined,
+  key: Key,
+): { [K in Key]: Item[] } & { nextToken?: string } {
+  const pageSize = maxResults && maxResults > 0 ? maxResults : 100;
+  const offset = nextToken === undefined ? 0 : decodePageToken(nextToken);
+  const page = items.slice(offset, offset + pageSize);
+  const next = offset + pageSize < items.length ? encodePageToken(offset + pageSize) : undefined;
+  return { [key]: page, ...(next === undefined ? {} : { nextToken: next }) } as {
+    [K in Key]: Item[];
+  } & { nextToken?: string };
+}

@@ -44,62 +44,13 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
     while (inFlight.size < maxConcurrency) {
       const batch = queues.receive(queueArn, options.batchSize, true);
       if (batch.length === 0) break;
-      const running = runBatch(batch).finally(() => inFlight.delete(running));
+      const running = invokeWithBatch(options, batch).finally(() => inFlight.delete(running));
       inFlight.add(running);
     }
     timer = setTimeout(poll, options.pollMs ?? 50);
     timer.unref();
   };
   let timer = setTimeout(poll, 0);
-
-  async function runBatch(batch: QueueMessage[]): Promise<void> {
-    const handles = batch.map((message) => message.receiptHandle ?? '');
-    let failed: Set<string>;
-    try {
-      const result = await options.invoke({ Records: batch.map(toRecord) });
-      failed = new Set(options.reportBatchItemFailures ? batchItemFailures(result) : []);
-      for (const message of batch) {
-        if (failed.has(message.messageId)) {
-          options.onRetry?.(message, 'handed back by the function');
-        } else if (message.receiptHandle) {
-          queues.delete(queueArn, message.receiptHandle);
-        }
-      }
-    } catch (error) {
-      for (const message of batch) {
-        options.onRetry?.(message, `the invocation failed: ${(error as Error).message}`);
-      }
-    } finally {
-      queues.release(queueArn, handles);
-    }
-  }
-
-  function toRecord(message: QueueMessage): SQSRecord {
-    // Ages as the queue's clock counts them, so a handler's retry window shrinks with the scale.
-    const now = Date.now();
-    const stretch = (at: number) => String(Math.round(now - (now - at) / queues.timeScale));
-    return {
-      messageId: message.messageId,
-      receiptHandle: message.receiptHandle ?? '',
-      body: message.body,
-      attributes: {
-        ApproximateReceiveCount: String(message.receiveCount),
-        SentTimestamp: stretch(message.sentAt),
-        SenderId: 'local',
-        ApproximateFirstReceiveTimestamp: stretch(message.firstReceivedAt ?? now),
-      },
-      messageAttributes: Object.fromEntries(
-        Object.entries(message.attributes).map(([name, value]) => [
-          name,
-          { stringValue: value, dataType: 'String', stringListValues: [], binaryListValues: [] },
-        ]),
-      ),
-      md5OfBody: md5Hex(message.body),
-      eventSource: 'aws:sqs',
-      eventSourceARN: queueArn,
-      awsRegion: options.region,
-    };
-  }
 
   return {
     async whenIdle() {
@@ -112,6 +63,70 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
       clearTimeout(timer);
       await Promise.allSettled([...inFlight]);
     },
+  };
+}
+
+/**
+ * Invokes the function with one received batch and deletes the messages it processed. The batch
+ * is no longer held once the invocation ends, whatever its outcome: a message not deleted is
+ * received again when its visibility timeout ends.
+ */
+async function invokeWithBatch(
+  options: EventSourceMappingOptions,
+  batch: QueueMessage[],
+): Promise<void> {
+  const { queues, queueArn } = options;
+  const handles = batch.map((message) => message.receiptHandle ?? '');
+  let failed: Set<string>;
+  try {
+    const result = await options.invoke({
+      Records: batch.map((message) => sqsRecordOf(message, options)),
+    });
+    failed = new Set(options.reportBatchItemFailures ? batchItemFailures(result) : []);
+    for (const message of batch) {
+      if (failed.has(message.messageId)) {
+        options.onRetry?.(message, 'handed back by the function');
+      } else if (message.receiptHandle) {
+        queues.delete(queueArn, message.receiptHandle);
+      }
+    }
+  } catch (error) {
+    for (const message of batch) {
+      options.onRetry?.(message, `the invocation failed: ${(error as Error).message}`);
+    }
+  } finally {
+    queues.release(queueArn, handles);
+  }
+}
+
+/** A message as the function's SQS event carries it. */
+function sqsRecordOf(
+  message: QueueMessage,
+  { queues, queueArn, region }: EventSourceMappingOptions,
+): SQSRecord {
+  // Ages as the queue's clock counts them, so a handler's retry window shrinks with the scale.
+  const now = Date.now();
+  const stretch = (at: number) => String(Math.round(now - (now - at) / queues.timeScale));
+  return {
+    messageId: message.messageId,
+    receiptHandle: message.receiptHandle ?? '',
+    body: message.body,
+    attributes: {
+      ApproximateReceiveCount: String(message.receiveCount),
+      SentTimestamp: stretch(message.sentAt),
+      SenderId: 'local',
+      ApproximateFirstReceiveTimestamp: stretch(message.firstReceivedAt ?? now),
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.attributes).map(([name, value]) => [
+        name,
+        { stringValue: value, dataType: 'String', stringListValues: [], binaryListValues: [] },
+      ]),
+    ),
+    md5OfBody: md5Hex(message.body),
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
   };
 }
 

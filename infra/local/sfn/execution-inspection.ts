@@ -1,0 +1,77 @@
+import type { Executions } from './executions';
+import type { ExecutionHistory } from './history';
+import type { ChildExecutionStore } from './map-runs';
+import { paginate } from './page-token';
+import { restoredHistory } from './restored-history';
+import { SfnApiError } from './sfn-api-error';
+import type { StateMachineRegistry } from './state-machines';
+import type { StepFunctions } from './step-functions';
+import type { ExecutionRecord, ExecutionStatus } from './store';
+
+const EXECUTION_ARN = /^arn:aws[\w-]*:states:[^:]+:\d{12}:execution:[^:]+:[^:]+$/;
+
+interface Sources {
+  readonly machines: StateMachineRegistry;
+  readonly executions: Executions;
+  readonly childExecutions: ChildExecutionStore;
+  readonly histories: ReadonlyMap<string, ExecutionHistory>;
+}
+
+/** DescribeExecution, ListExecutions and GetExecutionHistory, over executions and Map Runs. */
+export function createExecutionInspection({
+  machines,
+  executions,
+  childExecutions,
+  histories,
+}: Sources): Pick<StepFunctions, 'describeExecution' | 'listExecutions' | 'getExecutionHistory'> {
+  function describeExecution(executionArn: string): ExecutionRecord {
+    if (!EXECUTION_ARN.test(executionArn))
+      throw new SfnApiError('InvalidArn', `Invalid Arn: '${executionArn}'`);
+    const record = executions.get(executionArn) ?? childExecutions.get(executionArn);
+    if (!record)
+      throw new SfnApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    return record;
+  }
+
+  function executionsOf(
+    stateMachineArn: string,
+    statusFilter: ExecutionStatus | undefined,
+  ): ExecutionRecord[] {
+    machines.get(stateMachineArn); // InvalidArn or StateMachineDoesNotExist
+    return executions
+      .all()
+      .filter((record) => record.stateMachineArn === stateMachineArn)
+      .filter((record) => statusFilter === undefined || record.status === statusFilter);
+  }
+
+  return {
+    describeExecution,
+
+    listExecutions({ stateMachineArn, mapRunArn, statusFilter, maxResults, nextToken }) {
+      if ((stateMachineArn === undefined) === (mapRunArn === undefined)) {
+        throw new SfnApiError(
+          'ValidationException',
+          'Exactly one of stateMachineArn and mapRunArn must be given.',
+        );
+      }
+      const matching =
+        mapRunArn === undefined
+          ? executionsOf(stateMachineArn as string, statusFilter)
+          : childExecutions.listByMapRun(mapRunArn, statusFilter);
+      return paginate(sortNewestFirst(matching), maxResults, nextToken, 'executions');
+    },
+
+    getExecutionHistory(executionArn, { maxResults, nextToken, reverseOrder } = {}) {
+      const record = describeExecution(executionArn);
+      const events = histories.get(executionArn)?.events ?? restoredHistory(record);
+      const ordered = reverseOrder ? [...events].reverse() : events;
+      return paginate(ordered, maxResults, nextToken, 'events');
+    },
+  };
+}
+
+function sortNewestFirst(records: ExecutionRecord[]): ExecutionRecord[] {
+  return records.sort(
+    (a, b) => b.startDate.localeCompare(a.startDate) || b.name.localeCompare(a.name),
+  );
+}
