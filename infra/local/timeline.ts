@@ -9,6 +9,7 @@ export interface TimelineEntry {
     | 'event'
     | 'webhook'
     | 'function'
+    | 'retry'
     | 'dead-letter'
     | 'schedule'
     | 'info';
@@ -23,6 +24,7 @@ const COLOURS: Record<TimelineEntry['kind'], string> = {
   event: '35',
   webhook: '32',
   function: '31',
+  retry: '33',
   'dead-letter': '31',
   schedule: '34',
   info: '37',

@@ -5,7 +5,7 @@ import {
   putEventsEntrySize,
 } from '../../../events/publish';
 import { sentToDeadLetterQueue } from './dead-letter';
-import { DeliveryQueue, type RetryTiming } from './delivery';
+import { DeliveryQueue, type DeliveryRetry, type RetryTiming } from './delivery';
 import { type AcceptedEvent, DeliveryJournal, type JournaledDelivery } from './delivery-journal';
 import { compileEventPattern, type EventMatcher, EventPatternError } from './event-pattern';
 import { type ApiDestination, invokeApiDestination } from './http-target';
@@ -48,6 +48,8 @@ export interface EventBusOptions {
   readonly deadLetterQueueArns?: readonly string[];
   /** Told of every dead letter, e.g. to show it on a timeline. */
   readonly onDeadLetter?: (deadLetter: DeadLetter) => void;
+  /** Told of every failed target delivery that will be retried. */
+  readonly onDeliveryRetry?: (retry: DeliveryRetry) => void;
   readonly retry?: RetryTiming;
   /** Timeout of one API destination call; AWS uses 5 s. */
   readonly httpTimeoutMs?: number;
@@ -270,6 +272,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     now,
     invoke,
     onDeadLetter: keepDeadLetter,
+    ...(options.onDeliveryRetry ? { onRetry: options.onDeliveryRetry } : {}),
     ...(journal ? { onSettled: (id: string) => journal.settle(id), keepPendingAtClose: true } : {}),
   });
 
