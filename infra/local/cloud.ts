@@ -10,7 +10,7 @@ import { startSchedules } from './cloud/schedules';
 import { readLocalStack } from './cloud/stack';
 import { prepareStateDir, saveState, startPeriodicSaves } from './cloud/state';
 import { watchImageProgress } from './cloud/timeline';
-import { startTimelineSink, webhookEnvironment } from './cloud/webhooks';
+import { startTimelineSink, startWebhookRelays, webhookEnvironment } from './cloud/webhooks';
 import type { Ec2Fixture, Ec2Service, ThrottlingOptions } from './ec2';
 import type { EventBus } from './events/bus';
 import type { RetryTiming } from './events/delivery';
@@ -106,6 +106,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     endpointUrl: () => endpoint.url,
   });
   const sink = options.webhook ? undefined : await startTimelineSink(host, timeline);
+  const { relayed, relays } = await startWebhookRelays(options, host, timeline);
   const { endpoint, replayRuleChanges } = await startAwsEndpoint({
     host,
     port: options.awsPort ?? 4566,
@@ -120,7 +121,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     endpointUrl: endpoint.url,
     logs: paths.logs,
     sqs: engines.sqs,
-    webhookEnvironment: webhookEnvironment(options, sink),
+    webhookEnvironment: webhookEnvironment(relayed, sink),
   });
   deployTemplate(engines, template, options.subscribers ?? []);
   // On top of the template's rules, those changed over the API; then what a stop or a crash left
@@ -137,7 +138,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   });
   const save = () => saveState(paths, engines);
   const timers = [startPeriodicSaves(save), watchImageProgress(engines.ec2, timeline)];
-  const running = { engines, sink, endpoint, functions, schedules, gateway, timers, save };
+  const running = { engines, sink, relays, endpoint, functions, schedules, gateway, timers, save };
   return {
     createAmiUrl: createAmiUrl(gateway, template),
     awsEndpoint: endpoint.url,

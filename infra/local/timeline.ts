@@ -1,4 +1,3 @@
-import type { EventEnvelope } from './events/model';
 import type { ReceivedWebhook } from './webhook-sink';
 
 /** One line of what the local cloud shows a user: request, AMI progress, events, webhooks. */
@@ -10,6 +9,7 @@ export interface TimelineEntry {
     | 'event'
     | 'webhook'
     | 'function'
+    | 'retry'
     | 'dead-letter'
     | 'schedule'
     | 'info';
@@ -24,6 +24,7 @@ const COLOURS: Record<TimelineEntry['kind'], string> = {
   event: '35',
   webhook: '32',
   function: '31',
+  retry: '33',
   'dead-letter': '31',
   schedule: '34',
   info: '37',
@@ -36,37 +37,6 @@ export function formatTimelineEntry(entry: TimelineEntry, colour: boolean): stri
   return colour
     ? `\u001b[2m${time}\u001b[0m \u001b[${COLOURS[entry.kind]}m${label}\u001b[0m ${entry.text}`
     : `${time} ${label} ${entry.text}`;
-}
-
-/** A one-line summary of an event on the bus, by detail-type. */
-export function describeEvent(event: EventEnvelope): string {
-  const data = (event.detail.data ?? {}) as Record<string, unknown>;
-  const name = String(data.instanceName ?? '');
-  switch (event['detail-type']) {
-    case 'AmiRequested':
-      return `AmiRequested ${JSON.stringify(data.instanceNames)} from ${event.source}`;
-    case 'AmiCreated':
-      return `AmiCreated ${name}: ${data.imageId} (${data.imageName}) from ${data.instanceId}`;
-    case 'AmiAvailable':
-      return `AmiAvailable ${name}: ${data.imageId} with snapshots ${JSON.stringify(data.snapshotIds)}`;
-    case 'AmiFailed':
-      return `AmiFailed ${name}: ${data.reason} — ${data.message}`;
-    case 'AmiPurged': {
-      const purged = (data.purged as { imageId: string }[] | undefined) ?? [];
-      const skipped = (data.skipped as { imageId: string; reason: string }[] | undefined) ?? [];
-      const scope = name || 'all names';
-      const verb = data.dryRun ? 'would purge' : 'purged';
-      return `AmiPurged ${scope}: ${verb} ${purged.map((image) => image.imageId).join(', ') || 'nothing'}; kept ${
-        skipped.map((image) => `${image.imageId} (${image.reason})`).join(', ') || 'nothing'
-      }`;
-    }
-    case 'EC2 AMI State Change': {
-      const detail = event.detail as { ImageId?: unknown; State?: unknown };
-      return `EC2 AMI State Change ${detail.ImageId}: ${detail.State} (default bus)`;
-    }
-    default:
-      return `${event['detail-type']} from ${event.source}`;
-  }
 }
 
 /** A one-line summary of a received webhook: its format's title and first line. */

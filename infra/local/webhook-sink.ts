@@ -1,4 +1,9 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedWebhook {
@@ -41,13 +46,7 @@ export async function startWebhookSink(
         response.end('unavailable');
         return;
       }
-      const text = Buffer.concat(chunks).toString('utf8');
-      const webhook: ReceivedWebhook = {
-        receivedAt: new Date().toISOString(),
-        path: request.url ?? '/',
-        headers: request.headers,
-        body: parseJson(text),
-      };
+      const webhook = toReceivedWebhook(request, Buffer.concat(chunks).toString('utf8'));
       received.push(webhook);
       options.onReceive?.(webhook);
       response.writeHead(200, { 'content-type': 'application/json' });
@@ -71,6 +70,16 @@ export async function startWebhookSink(
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** A webhook as it arrived: the body parsed as JSON when it is JSON. */
+export function toReceivedWebhook(request: IncomingMessage, text: string): ReceivedWebhook {
+  return {
+    receivedAt: new Date().toISOString(),
+    path: request.url ?? '/',
+    headers: request.headers,
+    body: parseJson(text),
   };
 }
 

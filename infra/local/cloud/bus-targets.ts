@@ -1,8 +1,9 @@
+import { describeEvent } from '../event-summary';
 import { TargetInvocationError, type TargetInvoker } from '../events/model';
 import { startExecutionOnce } from '../sfn/start-execution-once';
 import type { StepFunctions } from '../sfn/step-functions';
 import type { LocalQueues } from '../sqs/queues';
-import { describeEvent, type Timeline } from '../timeline';
+import type { Timeline } from '../timeline';
 import { invokeAsynchronously } from './function-invocation';
 import type { LocalFunctions } from './functions';
 import { TIMELINE_ARN } from './timeline';

@@ -1,7 +1,7 @@
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../account';
 import { createEventBus, type EventBus } from '../events/bus';
-import { describeDeadLetter } from '../events/dead-letter';
 import type { RetryTiming } from '../events/delivery';
+import { describeDeadLetter, describeDeliveryRetry } from '../events/delivery-summary';
 import type { TargetInvoker } from '../events/model';
 import type { LocalTemplate } from '../template/local-template';
 import type { Timeline } from '../timeline';
@@ -24,6 +24,10 @@ export function createLocalBus(
     journalPath: paths.eventDeliveries,
     deadLetterQueueArns: template.deadLetterQueueArns,
     onDeadLetter: (letter) => timeline({ kind: 'dead-letter', text: describeDeadLetter(letter) }),
+    // The first failure says a delivery is in trouble; each retry after it would only repeat that.
+    onDeliveryRetry: (retry) => {
+      if (retry.attempts === 1) timeline({ kind: 'retry', text: describeDeliveryRetry(retry) });
+    },
     ...(deliveryRetry ? { retry: deliveryRetry } : {}),
     invokeTarget,
   });

@@ -1,6 +1,7 @@
 import type { LocalApiGateway } from '../api-gateway';
 import type { LocalEndpoint } from '../endpoint';
 import type { StepFunctions } from '../sfn/step-functions';
+import type { WebhookRelay } from '../webhook-relay';
 import type { WebhookSink } from '../webhook-sink';
 import type { Engines } from './engines';
 import { closeFunctions, type LocalFunctions } from './functions';
@@ -24,6 +25,8 @@ export async function whenIdle({ stepFunctions, bus, sqs }: Engines): Promise<vo
 export interface RunningCloud {
   readonly engines: Engines;
   readonly sink: WebhookSink | undefined;
+  /** Between the notifier and the user's webhook URLs. */
+  readonly relays: readonly WebhookRelay[];
   readonly endpoint: LocalEndpoint;
   readonly functions: LocalFunctions;
   readonly schedules: readonly ScheduleTimer[];
@@ -48,6 +51,7 @@ export async function stopLocalCloud(cloud: RunningCloud): Promise<void> {
   await cloud.endpoint.close();
   await engines.dynamodb.close();
   await cloud.sink?.close();
+  await Promise.all(cloud.relays.map((relay) => relay.close()));
   cloud.save();
 }
 

@@ -28,10 +28,3 @@ export function sentToDeadLetterQueue(
     input,
   };
 }
-
-/** A one-line summary of a dead letter, for the timeline. */
-export function describeDeadLetter(deadLetter: DeadLetter): string {
-  const { event, target, error } = deadLetter;
-  const via = error.code === SENT_BY_RULE ? `rule ${target.ruleName}` : `${target.arn}`;
-  return `${event['detail-type']} from ${event.source} (${event.id}) dead-lettered by ${via}: ${error.message}`;
-}

@@ -14,9 +14,20 @@ export interface RetryTiming {
   readonly eventAgeScale?: number;
 }
 
+/** A failed attempt of a delivery that will be retried. */
+export interface DeliveryRetry {
+  readonly target: RuleTarget;
+  readonly event: EventEnvelope;
+  readonly error: { readonly code: string; readonly message: string };
+  /** Attempts made so far, the failed one included. */
+  readonly attempts: number;
+}
+
 export interface DeliveryOptions extends RetryTiming {
   readonly invoke: (target: RuleTarget, input: unknown, event: EventEnvelope) => Promise<void>;
   readonly onDeadLetter: (deadLetter: DeadLetter) => void;
+  /** Told of every failed attempt that will be retried (e.g. to show it on a timeline). */
+  readonly onRetry?: (retry: DeliveryRetry) => void;
   readonly now: () => Date;
   /** Told when a delivery ends, delivered or dead-lettered (e.g. to settle it in a journal). */
   readonly onSettled?: (deliveryId: string) => void;
@@ -116,6 +127,12 @@ export class DeliveryQueue {
         this.deadLetter(target, event, failure, attempts);
         return true;
       }
+      this.options.onRetry?.({
+        target,
+        event,
+        error: { code: failure.code, message: failure.message },
+        attempts,
+      });
       if (!(await this.sleep(delay))) {
         if (this.options.keepPendingAtClose) return false;
         this.deadLetter(
