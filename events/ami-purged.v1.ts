@@ -36,6 +36,14 @@ export const SNAPSHOT_DELETE_RESULTS = [
   'client-error',
 ] as const;
 
+/**
+ * The snapshot results that mean EC2 did not delete it: `skipped` is no failure (EC2 keeps a
+ * snapshot another image still uses).
+ */
+export function isFailedSnapshotDeletion(result: string | undefined): boolean {
+  return result !== undefined && result !== 'success' && result !== 'skipped';
+}
+
 const imageRef = {
   imageId: imageIdSchema,
   imageName: z.optional(imageNameSchema),

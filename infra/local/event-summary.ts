@@ -1,7 +1,7 @@
 import type { AmiAvailableV1Detail } from '../../events/ami-available.v1';
 import type { AmiCreatedV1Detail } from '../../events/ami-created.v1';
 import type { AmiFailedV1Detail } from '../../events/ami-failed.v1';
-import type { AmiPurgedV1Detail } from '../../events/ami-purged.v1';
+import { type AmiPurgedV1Detail, isFailedSnapshotDeletion } from '../../events/ami-purged.v1';
 import type { AmiRequestedV1Detail } from '../../events/ami-requested.v1';
 import { EVENT_CONTRACTS } from '../../events/catalog';
 import {
@@ -109,15 +109,10 @@ function describePurge(data: PurgeData): string {
   return `AmiPurged ${data.instanceName ?? 'all names'}: ${parts.join('; ')}`;
 }
 
-/**
- * A deregistered image's snapshot that EC2 did not delete reports why in its `result`; `skipped`
- * is no failure (EC2 keeps a snapshot another image still uses).
- */
+/** A deregistered image's snapshot that EC2 did not delete reports why in its `result`. */
 function failedSnapshotDeletions(data: PurgeData): string[] {
   const failed = data.purged.flatMap((image) =>
-    image.snapshots.filter(
-      (snapshot) => snapshot.result !== undefined && !DELETED_OR_KEPT.has(snapshot.result),
-    ),
+    image.snapshots.filter((snapshot) => isFailedSnapshotDeletion(snapshot.result)),
   );
   if (failed.length === 0) return [];
   const list = failed.map((snapshot) => `${snapshot.snapshotId} (${snapshot.result})`).join(', ');
@@ -125,8 +120,6 @@ function failedSnapshotDeletions(data: PurgeData): string[] {
     `${failed.length} snapshot ${failed.length === 1 ? 'deletion' : 'deletions'} failed: ${list}`,
   ];
 }
-
-const DELETED_OR_KEPT = new Set(['success', 'skipped']);
 
 function failedImages(data: PurgeData): string[] {
   if (data.failed.length === 0) return [];

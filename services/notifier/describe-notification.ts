@@ -1,6 +1,10 @@
 import type { AmiAvailableV1Detail } from '../../events/ami-available.v1';
 import type { AmiFailedV1Detail, AmiFailureReason } from '../../events/ami-failed.v1';
-import type { AmiPurgedV1Detail, PurgeSkipReason } from '../../events/ami-purged.v1';
+import {
+  type AmiPurgedV1Detail,
+  isFailedSnapshotDeletion,
+  type PurgeSkipReason,
+} from '../../events/ami-purged.v1';
 import { TAG } from '../shared/tags';
 import type { Notification } from './notification';
 
@@ -141,10 +145,16 @@ function describePurged(data: PurgedData): Description {
   const scope = data.instanceName ?? 'all instance names';
   const part = purgePart(data);
   const deletedVerb = data.dryRun ? 'Would delete' : 'Deleted';
+  const failedSnapshots = data.purged
+    .flatMap((image) => image.snapshots)
+    .filter((snapshot) => isFailedSnapshotDeletion(snapshot.result)).length;
   const counts = [
     `${deletedVerb} ${data.purged.length} ${data.purged.length === 1 ? 'AMI' : 'AMIs'}`,
     `skipped ${data.skipped.length}`,
     `${data.failed.length} failed`,
+    ...(failedSnapshots > 0
+      ? [`${failedSnapshots} snapshot ${failedSnapshots === 1 ? 'deletion' : 'deletions'} failed`]
+      : []),
   ].join(', ');
   const notes = [
     data.dryRun ? 'Dry run: nothing was deleted.' : undefined,
@@ -196,7 +206,8 @@ function describePurged(data: PurgedData): Description {
   }
 
   return {
-    tone: data.failed.length > 0 ? 'failure' : data.dryRun ? 'warning' : 'info',
+    tone:
+      data.failed.length > 0 || failedSnapshots > 0 ? 'failure' : data.dryRun ? 'warning' : 'info',
     title: `AMI purge${data.dryRun ? ' (dry run)' : ''}: ${scope}`,
     summary: [`${counts}.`, ...notes].join(' '),
     facts,

@@ -183,6 +183,28 @@ describe('jandi', () => {
     expect(summary?.title).toContain('Dry run: nothing was deleted.');
   });
 
+  it('should count snapshot deletions that failed, not report "0 failed", and show them in red', () => {
+    const [example] = AmiPurgedV1.examples;
+    const { json } = render('jandi', AmiPurgedV1, {
+      ...example,
+      data: {
+        ...example?.data,
+        purged: [
+          {
+            ...example?.data.purged[0],
+            snapshots: [
+              { snapshotId: 'snap-0aaaaaaaaaaaaaaa1', result: 'success' },
+              { snapshotId: 'snap-0aaaaaaaaaaaaaaa2', result: 'missing-permissions' },
+            ],
+          },
+        ],
+      },
+    });
+    const [summary] = json.connectInfo as Json[];
+    expect(summary?.title).toContain('0 failed, 1 snapshot deletion failed');
+    expect(json.connectColor).toBe('#dc3545');
+  });
+
   it('should say which part of a multi-part run it reports, and show failures in red', () => {
     const { json } = render('jandi', AmiPurgedV1, {
       ...AmiPurgedV1.examples[0],
