@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 
-/** `npm start` as a child process: the tsx launcher and the Node.js process it runs. */
+/** `npm start` as a child process: one Node.js process with tsx's loader. */
 export interface LocalCloudProcess {
   readonly child: ChildProcess;
   readonly createAmiUrl: string;
@@ -24,7 +23,7 @@ export interface LocalCloudProcessOptions {
   readonly timeoutMs: number;
 }
 
-/** Starts `tsx infra/local/main.ts` (what `npm start` runs) on free ports; resolves once ready. */
+/** Starts `node --import tsx infra/local/main.ts` (`npm start`) on free ports; resolves once ready. */
 export async function startLocalCloudProcess(
   options: LocalCloudProcessOptions,
 ): Promise<LocalCloudProcess> {
@@ -33,7 +32,8 @@ export async function startLocalCloudProcess(
   const child = spawn(
     options.node,
     [
-      join(options.projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      '--import',
+      'tsx',
       'infra/local/main.ts',
       '--api-port',
       String(apiPort),

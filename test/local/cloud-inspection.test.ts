@@ -178,10 +178,16 @@ describe('the local cloud, inspected with the aws CLI v2', () => {
       '--state-machine-arn',
       watcher.arn,
     );
+    const { stateMachines } = await aws('stepfunctions', 'list-state-machines');
     const buses = await aws('events', 'list-event-buses');
     const rules = await aws('events', 'list-rules');
+    const [sweep] = system.cloud.template.rules.filter((rule) => rule.scheduleExpression);
+    const sweepRule = await aws('events', 'describe-rule', '--name', sweep?.name ?? '');
 
+    expect(stateMachines.map((machine: { name: string }) => machine.name)).toContain(watcher.name);
     expect(JSON.parse(described.definition)).toEqual(watcher.definition);
+    expect(sweepRule.ScheduleExpression).toBe(sweep?.scheduleExpression);
+    expect(sweepRule.EventPattern).toBeUndefined();
     expect(buses.EventBuses.map((bus: { Name: string }) => bus.Name)).toContain('default');
     expect(rules.Rules.map((rule: { Name: string }) => rule.Name).sort()).toEqual(
       templateRuleNames(undefined),
@@ -225,7 +231,19 @@ describe('the local cloud, inspected with the aws CLI v2', () => {
       '2',
     );
 
+    // The Map Run's ARN is in the full history, as AWS gives it; its children are listed by it.
+    const full = await aws(
+      'stepfunctions',
+      'get-execution-history',
+      '--execution-arn',
+      executions[0].executionArn,
+    );
+    const mapRunArn = full.events.find((item: { type: string }) => item.type === 'MapRunStarted')
+      ?.mapRunStartedEventDetails?.mapRunArn;
+    const children = await aws('stepfunctions', 'list-executions', '--map-run-arn', mapRunArn);
+
     expect(matched.Result).toBe(true);
+    expect(children.executions.length).toBeGreaterThan(0);
     expect(history.events.map((item: { type: string }) => item.type)[0]).toBe('ExecutionSucceeded');
     expect(history.events).toHaveLength(2);
   });
