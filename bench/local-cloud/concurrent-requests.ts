@@ -129,7 +129,7 @@ export const localCloudConcurrentRequests: Benchmark = {
         ],
         notes: [
           `${context.mode === 'quick' ? `Quick mode: ${REQUESTS.quick} requests, not the ${REQUESTS.full} of full mode.` : `${REQUESTS.full} requests.`} All sent at once, each naming 1 to ${Math.min(3, fixtureNames.length)} of the default fixture's running instances (${fixtureNames.join(', ')}), sizes in turn; \`npm start --reset --no-throttling --bake-seconds 1 --poll-seconds 0.2\`. Same names within a minute collide on the AMI name and end in AmiFailed by design.`,
-          `peak RSS: the sum of VmHWM over the process tree (${measured.processes} processes: the local cloud, whose functions run in worker threads), an upper bound; sampled: the largest sum of VmRSS seen every ${SAMPLE_MS} ms. Answers: ${JSON.stringify(countBy(statuses.map(String)))}.`,
+          `peak RSS: the sum of VmHWM over the process tree (${measured.processes} processes: the local cloud, run as \`npm start\` runs it, whose functions run in worker threads), an upper bound; sampled: the largest sum of VmRSS seen every ${SAMPLE_MS} ms. Answers: ${JSON.stringify(countBy(statuses.map(String)))}.`,
           ...lost.slice(0, 5).map((key) => `lost: ${key}`),
         ],
         details: { hwmByPid: measured.hwmByPid, lost, duplicated },

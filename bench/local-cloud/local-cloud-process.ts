@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 /** `npm start` as a child process: one Node.js process with tsx's loader. */
 export interface LocalCloudProcess {
@@ -23,7 +24,7 @@ export interface LocalCloudProcessOptions {
   readonly timeoutMs: number;
 }
 
-/** Starts `node --import tsx infra/local/main.ts` (`npm start`) on free ports; resolves once ready. */
+/** Starts what `npm start` runs, with the bench's Node.js, on free ports; resolves once ready. */
 export async function startLocalCloudProcess(
   options: LocalCloudProcessOptions,
 ): Promise<LocalCloudProcess> {
@@ -32,9 +33,7 @@ export async function startLocalCloudProcess(
   const child = spawn(
     options.node,
     [
-      '--import',
-      'tsx',
-      'infra/local/main.ts',
+      ...startScriptArguments(options.projectRoot),
       '--api-port',
       String(apiPort),
       '--aws-port',
@@ -45,7 +44,7 @@ export async function startLocalCloudProcess(
     ],
     {
       cwd: options.projectRoot,
-      env: { ...process.env, NO_COLOR: '1', WEBHOOK_URL: '' },
+      env: { ...process.env, NO_COLOR: '1', WEBHOOK_URL: '', NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -176,4 +175,14 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** The arguments `npm start` gives `node` (package.json's `start` script), so the bench runs it. */
+function startScriptArguments(projectRoot: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const [command, ...args] = scripts.start.split(/\s+/);
+  if (command !== 'node') throw new Error(`npm start runs "${command}", not node`);
+  return args;
 }

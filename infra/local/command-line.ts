@@ -12,6 +12,8 @@ export const USAGE = `Usage: npm start -- [options]
   --subscribe URL       POST every AmiAvailable event (full EventBridge envelope) to URL; repeatable
   --no-throttling       turn EC2's token-bucket throttling off
   --rate-scale N        multiply EC2's bucket refill rates (default 1: AWS's own)
+  --function-environments N
+                        function environments (worker threads) all functions share (default 6)
   --help                show this and exit
 
 Environment: WEBHOOK_URL and WEBHOOK_FORMAT send notifications there instead of the built-in sink.`;
@@ -27,6 +29,7 @@ const OPTIONS = {
   subscribe: { type: 'string', multiple: true, default: [] as string[] },
   'no-throttling': { type: 'boolean', default: false },
   'rate-scale': { type: 'string', default: '1' },
+  'function-environments': { type: 'string', default: '6' },
   help: { type: 'boolean', default: false },
 } as const;
 

@@ -69,6 +69,9 @@ const cloud = await startLocalCloud({
   bakeMs: number('bake-seconds', values['bake-seconds'], 0) * 1000,
   waitScale: number('poll-seconds', values['poll-seconds'], 0.1) / 60,
   subscribers: values.subscribe,
+  functionEnvironments: Math.floor(
+    number('function-environments', values['function-environments'], 1),
+  ),
   ...(values.fixture ? { fixture: readFixture(values.fixture) } : {}),
   throttling: values['no-throttling']
     ? false

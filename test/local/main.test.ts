@@ -47,6 +47,13 @@ describe('npm start', () => {
     expect(stderr).toContain('Usage: npm start -- [options]');
   });
 
+  it('should refuse a function environment budget below one, and exit 2', async () => {
+    const { code, stderr } = await start(['--function-environments', '0', ...isolated()]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('--function-environments must be a number of at least 1, got "0"');
+  });
+
   it('should print the usage and exit 0 for --help', async () => {
     const { code, stdout } = await start(['--help']);
 
