@@ -36,6 +36,10 @@ export function firstEvent(service: string): unknown {
         AmiRequestedV1.examples[1],
       );
     case 'notifier':
+      // The notifier reads its queue: the rule's event arrives as one SQS record.
+      return sqsBatch(
+        eventBridgeEvent(AmiAvailableV1.detailType, SOURCES.watcher, AmiAvailableV1.examples[0]),
+      );
     case 'janitor':
       return eventBridgeEvent(
         AmiAvailableV1.detailType,
@@ -45,4 +49,29 @@ export function firstEvent(service: string): unknown {
     default:
       throw new Error(`no first event is defined for the function "${service}"`);
   }
+}
+
+/** One message as Lambda's SQS event source mapping delivers it. */
+function sqsBatch(body: unknown) {
+  const sentAt = String(Date.now());
+  return {
+    Records: [
+      {
+        messageId: randomUUID(),
+        receiptHandle: randomUUID(),
+        body: JSON.stringify(body),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: sentAt,
+          SenderId: LOCAL_ACCOUNT,
+          ApproximateFirstReceiveTimestamp: sentAt,
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:notifications`,
+        awsRegion: LOCAL_REGION,
+      },
+    ],
+  };
 }

@@ -86,7 +86,11 @@ function send(response: ServerResponse, answer: Answer): void {
   response.end(answer.body);
 }
 
-/** EventBridge (JSON 1.1), Step Functions (JSON 1.0) and Secrets Manager (JSON 1.1). */
+/**
+ * EventBridge (JSON 1.1), Step Functions (JSON 1.0), Secrets Manager (JSON 1.1) and the request
+ * ledger's and the notifier's delivery records (DynamoDB, JSON 1.0): nothing recorded before, every
+ * write accepted.
+ */
 function jsonAnswer(target: string, body: string, webhookUrl: string): Answer {
   const input = JSON.parse(body || '{}') as Record<string, unknown>;
   const json = (version: string, value: unknown, status = 200): Answer => ({
@@ -107,6 +111,13 @@ function jsonAnswer(target: string, body: string, webhookUrl: string): Answer {
       const executionArn = `${machine.replace(':stateMachine:', ':execution:')}:${String(input.name ?? randomUUID())}`;
       return json('1.0', { executionArn, startDate: Date.now() / 1000 });
     }
+    case 'DynamoDB_20120810.GetItem':
+    case 'DynamoDB_20120810.UpdateItem':
+    case 'DynamoDB_20120810.PutItem':
+    case 'DynamoDB_20120810.DeleteItem':
+      return json('1.0', {});
+    case 'DynamoDB_20120810.Query':
+      return json('1.0', { Items: [], Count: 0, ScannedCount: 0 });
     case 'secretsmanager.GetSecretValue': {
       const arn = String(input.SecretId);
       return json('1.1', {

@@ -65,7 +65,7 @@ export const localCloudSecondStart: Benchmark = {
         },
       ],
       notes: [
-        `From spawning \`node --import tsx infra/local/main.ts\` (\`npm start\`) to its start banner, on free ports, one state directory for all starts. ${firstSynthesized ? 'The first start synthesized the stack' : 'The first start found the template already cached (sources unchanged since an earlier run)'}; the template cache is ${DEFAULT_TEMPLATE_CACHE_DIR}.`,
+        `From spawning what \`npm start\` runs (package.json's \`start\` script) to its start banner, on free ports, one state directory for all starts. ${firstSynthesized ? 'The first start synthesized the stack' : 'The first start found the template already cached (sources unchanged since an earlier run)'}; the template cache is ${DEFAULT_TEMPLATE_CACHE_DIR}.`,
       ],
       details: { firstMs: first.readyMs, secondSeconds: seconds },
     };

@@ -9,6 +9,9 @@ const DESCRIBE_IMAGES = 'arn:aws:states:::aws-sdk:ec2:describeImages';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
 const WAIT_FOR_WAKE_UP = 'arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken';
 const FORGET = 'arn:aws:states:::aws-sdk:dynamodb:deleteItem';
+/** The request ledger's record of an outcome, and of its publication. */
+const LEDGER_UPDATE = 'arn:aws:states:::dynamodb:updateItem';
+const PUT_PARAMETER = 'arn:aws:states:::aws-sdk:ssm:putParameter';
 
 /** What one AMI's watch cost, and when its outcome was seen. */
 export interface PollingOutcome {
@@ -83,6 +86,11 @@ export async function runOurWatcher(
         waiting = undefined;
         return {};
       };
+    } else if (resource === LEDGER_UPDATE) {
+      // A name seen for the first time: every record is accepted.
+      handlers[name] = () => ({});
+    } else if (resource === PUT_PARAMETER) {
+      handlers[name] = () => ({ Version: 1, Tier: 'Standard' });
     } else if (resource === PUT_EVENTS) {
       handlers[name] = (raw) => {
         const { Entries } = putEventsInput.parse(raw);
