@@ -1,17 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  utimesSync,
-} from 'node:fs';
+import { existsSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { functionBundling } from '../../constructs/function-bundling';
-import { DEFAULT_TEMPLATE_CACHE_DIR, hashSources, PROJECT_ROOT } from '../template/template-cache';
+import {
+  DEFAULT_TEMPLATE_CACHE_DIR,
+  hashSources,
+  keepMostRecentlyUsed,
+  PROJECT_ROOT,
+} from '../template/template-cache';
 
 /** What a bundle is made of: the handlers and what they import, and how they are bundled. */
 const BUNDLE_SOURCES = [
@@ -92,18 +89,5 @@ async function buildBundle(projectRoot: string, dir: string, service: string): P
 }
 
 function pruneBundleSets(cacheDir: string): void {
-  mkdirSync(cacheDir, { recursive: true });
-  const sets = readdirSync(cacheDir)
-    .filter((name) => name.startsWith('functions-'))
-    .map((name) => {
-      const path = join(cacheDir, name);
-      try {
-        return { path, usedAt: statSync(path).mtimeMs };
-      } catch {
-        return undefined;
-      }
-    })
-    .filter((set) => set !== undefined)
-    .sort((a, b) => b.usedAt - a.usedAt);
-  for (const { path } of sets.slice(KEPT_SETS)) rmSync(path, { recursive: true, force: true });
+  keepMostRecentlyUsed(cacheDir, (name) => name.startsWith('functions-'), KEPT_SETS);
 }

@@ -188,8 +188,24 @@ function readCached(path: string): CloudFormationTemplate | undefined {
 }
 
 function pruneCache(cacheDir: string): void {
+  keepMostRecentlyUsed(
+    cacheDir,
+    (name) => name.startsWith('template-') && name.endsWith('.json'),
+    KEPT_ENTRIES,
+  );
+}
+
+/**
+ * Removes the entries of `cacheDir` that `belongs` picks beyond the `kept` most recently used
+ * (by modification time, which a hit refreshes); files and folders alike.
+ */
+export function keepMostRecentlyUsed(
+  cacheDir: string,
+  belongs: (name: string) => boolean,
+  kept: number,
+): void {
   const entries = readdirSync(cacheDir)
-    .filter((name) => name.startsWith('template-') && name.endsWith('.json'))
+    .filter(belongs)
     .map((name) => {
       const path = join(cacheDir, name);
       try {
@@ -200,7 +216,7 @@ function pruneCache(cacheDir: string): void {
     })
     .filter((entry) => entry !== undefined)
     .sort((a, b) => b.usedAt - a.usedAt);
-  for (const { path } of entries.slice(KEPT_ENTRIES)) rmSync(path, { force: true });
+  for (const { path } of entries.slice(kept)) rmSync(path, { recursive: true, force: true });
 }
 
 function sortedKeys(value: unknown): unknown {
