@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AmiAvailableV1 } from '../events/ami-available.v1';
+import { DEPLOY_REASON, TAG } from '../services/shared/tags';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './synthesized-app';
 
 /**
@@ -154,8 +156,14 @@ function ec2Answer(form: URLSearchParams): Answer {
       return xml(
         `<reservationSet><item><reservationId>r-0123456789abcdef0</reservationId><ownerId>${LOCAL_ACCOUNT}</ownerId><instancesSet><item><instanceId>${INSTANCE_ID}</instanceId><instanceState><code>16</code><name>running</name></instanceState><launchTime>2025-01-06T09:00:00.000Z</launchTime><placement><availabilityZone>${LOCAL_REGION}a</availabilityZone></placement><tagSet><item><key>Name</key><value>${escapeXml(filterValue(form, 'tag:Name') ?? 'service-api')}</value></item></tagSet></item></instancesSet></item></reservationSet>`,
       );
-    case 'DescribeImages':
-      return xml('<imagesSet/>');
+    case 'DescribeImages': {
+      // Asked by id: the image an AmiAvailable claims (the notifier checks it), a Deploy image of
+      // the example's instance. Asked by filters (the creator, the janitor): none.
+      const imageId = form.get('ImageId.1');
+      return xml(
+        imageId === null ? '<imagesSet/>' : `<imagesSet>${deployImage(imageId)}</imagesSet>`,
+      );
+    }
     case 'DescribeLaunchTemplateVersions':
       return xml('<launchTemplateVersionSet/>');
     case 'CreateImage':
@@ -166,6 +174,16 @@ function ec2Answer(form: URLSearchParams): Answer {
         400,
       );
   }
+}
+
+function deployImage(imageId: string): string {
+  const tags = [
+    [TAG.reason, DEPLOY_REASON],
+    [TAG.instanceName, AmiAvailableV1.examples[0]?.data.instanceName ?? ''],
+  ]
+    .map(([key, value]) => `<item><key>${key}</key><value>${escapeXml(value ?? '')}</value></item>`)
+    .join('');
+  return `<item><imageId>${escapeXml(imageId)}</imageId><imageState>available</imageState><imageOwnerId>${LOCAL_ACCOUNT}</imageOwnerId><tagSet>${tags}</tagSet></item>`;
 }
 
 /** The first value of the request's filter `name` (`Filter.N.Name` / `Filter.N.Value.1`). */

@@ -10,6 +10,7 @@ const eventSchema = z.union([
     time: z.iso.datetime({ offset: true }),
     detail: z.looseObject({ metadata: z.looseObject({ schemaVersion: z.number().int() }) }),
   }),
+  z.looseObject({ Records: z.array(z.looseObject({ body: z.string() })).min(1) }),
   z.looseObject({
     httpMethod: z.enum(['POST']),
     path: z.string(),
