@@ -16,6 +16,7 @@ export interface BusRecordPaths {
 export class BusRecords {
   readonly events: EventEnvelope[];
   readonly deadLetters: DeadLetter[];
+  private readonly eventIds: Set<string>;
 
   /** A durable bus starts from what its files kept; another starts empty. */
   constructor(
@@ -25,10 +26,16 @@ export class BusRecords {
   ) {
     this.events = durable ? (readJsonLinesFile(paths.eventLogPath) as EventEnvelope[]) : [];
     this.deadLetters = durable ? (readJsonLinesFile(paths.deadLetterPath) as DeadLetter[]) : [];
+    this.eventIds = new Set(this.events.map((event) => event.id));
+  }
+
+  hasEvent(id: string): boolean {
+    return this.eventIds.has(id);
   }
 
   logEvent(event: EventEnvelope): void {
     this.events.push(event);
+    this.eventIds.add(event.id);
     if (this.paths.eventLogPath) appendJsonLine(this.paths.eventLogPath, event);
   }
 
@@ -48,9 +55,8 @@ export function openBusRecords(
   const records = new BusRecords(paths, journal !== undefined, onDeadLetter);
   if (journal) {
     // A kill between the journal and the event log leaves an accepted event out of the log.
-    const logged = new Set(records.events.map((event) => event.id));
     for (const { event } of journal.acceptedAtOpen) {
-      if (!logged.has(event.id)) records.logEvent(event);
+      if (!records.hasEvent(event.id)) records.logEvent(event);
     }
     journal.compact();
   }

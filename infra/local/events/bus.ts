@@ -17,6 +17,7 @@ import type {
 import {
   acceptEntry,
   checkPutEventsCall,
+  idempotentEventId,
   type PutEventsEntry,
   type PutEventsResult,
   type PutEventsResultEntry,
@@ -80,10 +81,19 @@ export interface SubscribeHttpOptions {
   readonly httpMethod?: string;
 }
 
+export interface PutEventsOptions {
+  readonly idempotencyKey?: string;
+}
+
 export interface EventBus {
   readonly region: string;
   readonly account: string;
-  putEvents(entries: readonly PutEventsEntry[]): PutEventsResult;
+  /**
+   * With an `idempotencyKey`, an entry already accepted under that key and its index is answered
+   * with its event's id and not accepted again (EventBridge has no such option; Step Functions'
+   * integration uses it so that a rerun after a restart does not publish twice).
+   */
+  putEvents(entries: readonly PutEventsEntry[], options?: PutEventsOptions): PutEventsResult;
   injectFailure(failure: InjectedEntryFailure): void;
   putRule(rule: RuleSpec): RuleView;
   putTargets(ruleName: string, targets: readonly TargetSpec[], eventBusName?: string): void;
@@ -141,14 +151,19 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
   const dispatch = new TargetDispatch({ ...options, destinations, records, journal, now });
   const injected = new InjectedFailures();
 
-  function putEvents(entries: readonly PutEventsEntry[]): PutEventsResult {
+  function putEvents(
+    entries: readonly PutEventsEntry[],
+    { idempotencyKey }: PutEventsOptions = {},
+  ): PutEventsResult {
     checkPutEventsCall(entries);
     const accepted: AcceptedEvent[] = [];
-    const results = entries.map((entry): PutEventsResultEntry => {
+    const results = entries.map((entry, index): PutEventsResultEntry => {
+      const id = idempotencyKey ? idempotentEventId(idempotencyKey, index) : randomUUID();
+      if (records.hasEvent(id)) return { EventId: id };
       if (injected.take(entry)) {
         return { ErrorCode: 'InternalFailure', ErrorMessage: 'injected failure' };
       }
-      const entryOutcome = acceptEntry(entry, { buses, now: now(), account, region });
+      const entryOutcome = acceptEntry(entry, { buses, now: now(), account, region }, id);
       if (!('event' in entryOutcome)) return entryOutcome;
       const { bus: busName, event } = entryOutcome;
       accepted.push({ event, deliveries: rules.route(busName, event) });

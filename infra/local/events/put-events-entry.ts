@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   MAX_PUT_EVENTS_ENTRIES,
   MAX_PUT_EVENTS_REQUEST_BYTES,
@@ -62,12 +62,13 @@ export interface AcceptedEntry {
 export function acceptEntry(
   entry: PutEventsEntry,
   context: { buses: EventBuses; now: Date; account: string; region: string },
+  id: string = randomUUID(),
 ): AcceptedEntry | PutEventsResultEntry {
   const checked = validateEntry(entry, context.buses, context.now);
   if (!('bus' in checked)) return checked;
   const event: EventEnvelope = {
     version: '0',
-    id: randomUUID(),
+    id,
     'detail-type': entry.DetailType as string,
     source: entry.Source as string,
     account: context.account,
@@ -77,6 +78,15 @@ export function acceptEntry(
     detail: checked.detail,
   };
   return { bus: checked.bus, event };
+}
+
+/**
+ * The id of entry `index` of a call made with `idempotencyKey`: a UUID, as EventBridge's are, that
+ * the same key and index always give.
+ */
+export function idempotentEventId(idempotencyKey: string, index: number): string {
+  const hex = createHash('sha256').update(`${idempotencyKey}\n${index}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 function validateEntry(

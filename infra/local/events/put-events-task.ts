@@ -1,12 +1,17 @@
+import type { TaskHandler } from '../sfn/step-functions';
 import type { EventBus, PutEventsEntry } from './bus';
 
 /**
  * Answers Step Functions' optimized `arn:aws:states:::events:putEvents` integration with the local
  * bus. As in AWS, an entry's `Detail` is a JSON object (Step Functions serialises it), and a call
  * with any failed entry fails the task with `EventBridge.FailedEntry`, so `Retry`/`Catch` see it.
+ *
+ * Entries go out under the call's idempotency key: an execution rerun after a restart (AWS would
+ * have resumed it) does not publish again what its stopped run published, and a retry after a
+ * partly failed call publishes only the entries that failed.
  */
-export function putEventsTaskHandler(bus: EventBus): (input: unknown) => Promise<unknown> {
-  return async (input) => {
+export function putEventsTaskHandler(bus: EventBus): TaskHandler {
+  return async (input, { idempotencyKey }) => {
     const entries = (input as { Entries?: unknown })?.Entries;
     if (!Array.isArray(entries))
       throw taskError('States.Runtime', 'events:putEvents needs an Entries array');
@@ -18,7 +23,7 @@ export function putEventsTaskHandler(bus: EventBus): (input: unknown) => Promise
     );
     let result: ReturnType<EventBus['putEvents']>;
     try {
-      result = bus.putEvents(converted);
+      result = bus.putEvents(converted, { idempotencyKey });
     } catch (error) {
       throw taskError(
         `EventBridge.${(error as { code?: string }).code ?? 'EventBridgeException'}`,

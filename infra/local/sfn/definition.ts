@@ -12,6 +12,8 @@ export interface AslState {
   readonly SecondsPath?: string;
   readonly Timestamp?: string;
   readonly TimestampPath?: string;
+  /** A Task's payload template (what it is given, in JSONPath). */
+  readonly Parameters?: unknown;
   readonly ItemProcessor?: AslDefinition;
   /** A distributed Map's label, which names its Map Runs and child executions. */
   readonly Label?: string;

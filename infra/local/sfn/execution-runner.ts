@@ -8,6 +8,7 @@ import type { createCallbacks } from './callbacks';
 import type { ExecutionOutcome, Executions } from './executions';
 import { createHistoryRecorder, type EngineEvent, ExecutionHistory } from './history';
 import { type ChildExecutionStore, mapRunsOf } from './map-runs';
+import { createRerunKeys, type RerunKeys } from './rerun-keys';
 import { CALLBACK_SUFFIX, type CompiledStateMachine, type RegisteredTask } from './state-machines';
 import type { StepFunctionsOptions, TaskContext, TaskHandler } from './step-functions';
 import type { ExecutionRecord } from './store';
@@ -104,6 +105,7 @@ function runOptions(
   { options, now, callbacks }: RunnerDependencies,
 ): RunOptions {
   const { retryIntervalMs } = options;
+  const rerunKeys = createRerunKeys(record.executionArn);
   return {
     overrides: {
       taskResourceLocalHandlers: Object.fromEntries(
@@ -111,9 +113,9 @@ function runOptions(
           task.stateName,
           localTaskHandler(
             task,
-            record,
+            compiled.states.get(task.stateName)?.Parameters,
+            { record, rerunKeys, callbacks },
             options.taskHandlers[task.resource] as TaskHandler,
-            callbacks,
           ),
         ]),
       ),
@@ -145,24 +147,40 @@ function runOptions(
   };
 }
 
-/** What the engine calls for one Task state: its handler; for a callback Task, then its token. */
+/**
+ * What the engine calls for one Task state: its handler, given the call's key for reruns; for a
+ * callback Task, then its token.
+ */
 function localTaskHandler(
   { stateName, resource, callbackTimeoutMs }: RegisteredTask,
-  record: ExecutionRecord,
+  parameters: unknown,
+  run: { record: ExecutionRecord; rerunKeys: RerunKeys; callbacks: Callbacks },
   handler: TaskHandler,
-  callbacks: Callbacks,
 ): (input: unknown) => Promise<never> {
-  const context: TaskContext = { stateName, resource, executionArn: record.executionArn };
-  if (!resource.endsWith(CALLBACK_SUFFIX)) {
-    return async (input) => (await handler(input, context)) as never;
-  }
+  const { record, rerunKeys, callbacks } = run;
+  const call = async (input: unknown) => {
+    const { key, release } = rerunKeys.claim(stateName, parameters, input);
+    const context: TaskContext = {
+      stateName,
+      resource,
+      executionArn: record.executionArn,
+      idempotencyKey: key,
+    };
+    try {
+      return await handler(input, context);
+    } catch (error) {
+      release();
+      throw error;
+    }
+  };
+  if (!resource.endsWith(CALLBACK_SUFFIX)) return async (input) => (await call(input)) as never;
   // The handler makes the call (e.g. stores the token); the Task then waits for its token.
   return async (input) => {
     // Its timeout may fire while the call is under way; callbacks.ts keeps that rejection
     // from counting as unhandled until it is read below.
     const callback = callbacks.await(input, callbackTimeoutMs);
     try {
-      await handler(input, context);
+      await call(input);
     } catch (error) {
       callback.cancel();
       throw error;

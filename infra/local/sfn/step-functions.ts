@@ -23,6 +23,12 @@ export interface TaskContext {
   readonly stateName: string;
   readonly resource: string;
   readonly executionArn: string;
+  /**
+   * The same for this call in a rerun of the execution after a restart, and for no other call
+   * (see rerun-keys.ts): a Task with an effect outside Step Functions (a publication) makes it
+   * once for a key.
+   */
+  readonly idempotencyKey: string;
 }
 
 export interface StateMachineSpec {

@@ -10,6 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { sortedKeys } from '../sorted-keys';
 import type { CloudFormationTemplate } from './local-template';
 
 /** The project root: the sources below are relative to it. */
@@ -217,14 +218,4 @@ export function keepMostRecentlyUsed(
     .filter((entry) => entry !== undefined)
     .sort((a, b) => b.usedAt - a.usedAt);
   for (const { path } of entries.slice(kept)) rmSync(path, { recursive: true, force: true });
-}
-
-function sortedKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedKeys);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .map((key) => [key, sortedKeys((value as Record<string, unknown>)[key])]),
-  );
 }
