@@ -2,13 +2,35 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'cdk.out/**', '.local/**'],
     setupFiles: ['test/setup.ts'],
     globalSetup: ['test/global-setup.ts'],
+    // Vitest's default leaves one core of the machine free: on 2 cores, one file at a time.
+    maxWorkers: 2,
     // Bounds that only end a hung test or hook: on a loaded machine, synthesizing the stack or
     // starting the local cloud alone can take most of a minute.
     testTimeout: 180_000,
     hookTimeout: 180_000,
+    projects: [
+      {
+        extends: true,
+        // Unit tests mock the AWS SDK's clients (aws-sdk-client-mock patches them for the whole
+        // module graph), so each file gets its own.
+        test: {
+          name: 'unit',
+          include: ['services/**/*.test.ts', 'cli/**/*.test.ts', 'test/contract/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        // The local cloud, the CDK app and the end-to-end runs mock nothing: their files share
+        // a worker's modules (aws-cdk-lib, the SDK) instead of loading them once per file.
+        test: {
+          name: 'cloud',
+          include: ['test/local/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/infra/**/*.test.ts'],
+          isolate: false,
+        },
+      },
+    ],
   },
 });
