@@ -10,7 +10,13 @@ import { startSchedules } from './cloud/schedules';
 import { readLocalStack } from './cloud/stack';
 import { prepareStateDir, saveState, startPeriodicSaves } from './cloud/state';
 import { watchImageProgress } from './cloud/timeline';
-import { startTimelineSink, startWebhookRelays, webhookEnvironment } from './cloud/webhooks';
+import { openWebhookPorts } from './cloud/webhook-ports';
+import {
+  startTimelineSink,
+  startWebhookRelays,
+  webhookEnvironment,
+  webhookUrls,
+} from './cloud/webhooks';
 import type { Ec2Fixture, Ec2Service, ThrottlingOptions } from './ec2';
 import type { EventBus } from './events/bus';
 import type { RetryTiming } from './events/delivery';
@@ -75,6 +81,8 @@ export interface LocalCloud {
   readonly eventBusName: string;
   /** The built-in webhook sink; absent when notifications go to `options.webhook`. */
   readonly sink?: WebhookSink;
+  /** Where the notifier posts: the sink, or the relay in front of each of the user's webhooks. */
+  readonly webhookUrls: readonly string[];
   readonly ec2: Ec2Service;
   readonly bus: EventBus;
   readonly stepFunctions: StepFunctions;
@@ -105,8 +113,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     timeline,
     endpointUrl: () => endpoint.url,
   });
-  const sink = options.webhook ? undefined : await startTimelineSink(host, timeline);
-  const { relayed, relays } = await startWebhookRelays(options, host, timeline);
+  const webhookPorts = openWebhookPorts(paths.webhookPorts);
+  const sink = options.webhook ? undefined : await startTimelineSink(host, timeline, webhookPorts);
+  const { relayed, relays } = await startWebhookRelays(options, host, timeline, webhookPorts);
   const { endpoint, replayRuleChanges } = await startAwsEndpoint({
     host,
     port: options.awsPort ?? 4566,
@@ -146,6 +155,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     accountId: LOCAL_ACCOUNT_ID,
     eventBusName: template.bus.name,
     ...(sink ? { sink } : {}),
+    webhookUrls: webhookUrls(relayed, sink),
     ec2: engines.ec2,
     bus: engines.bus,
     stepFunctions: engines.stepFunctions,

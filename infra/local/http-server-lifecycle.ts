@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /**
  * A client that sends headers or a body too slowly (or half of one and then nothing) is cut off
@@ -23,4 +24,27 @@ export function closeDraining(server: Server, graceMs: number): Promise<void> {
     });
     server.closeIdleConnections();
   });
+}
+
+/**
+ * Listens on `port` (0: any free one); if another process holds it (`EADDRINUSE`), on a free port
+ * instead. Answers the port listened on.
+ */
+export async function listenPreferring(server: Server, host: string, port = 0): Promise<number> {
+  const listen = (on: number) =>
+    new Promise<void>((resolve, reject) => {
+      const fail = (error: Error) => reject(error);
+      server.once('error', fail);
+      server.listen(on, host, () => {
+        server.off('error', fail);
+        resolve();
+      });
+    });
+  try {
+    await listen(port);
+  } catch (error) {
+    if (port === 0 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    await listen(0);
+  }
+  return (server.address() as AddressInfo).port;
 }

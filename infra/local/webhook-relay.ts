@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenPreferring } from './http-server-lifecycle';
 import { type ReceivedWebhook, toReceivedWebhook } from './webhook-sink';
 
 /** What the relay saw of one post: the webhook, and what the user's server answered. */
@@ -24,6 +24,8 @@ export interface WebhookRelay {
 export async function startWebhookRelay(options: {
   readonly targetUrl: string;
   readonly host: string;
+  /** The port to listen on if it is free (else any free one); default any. */
+  readonly port?: number;
   readonly onRelayed: (relayed: RelayedWebhook) => void;
 }): Promise<WebhookRelay> {
   const server: Server = createServer((request, response) => {
@@ -37,11 +39,7 @@ export async function startWebhookRelay(options: {
       );
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, options.host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenPreferring(server, options.host, options.port);
   return {
     url: `http://${options.host}:${port}/`,
     close: () =>

@@ -4,7 +4,7 @@ import {
   type IncomingMessage,
   type Server,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenPreferring } from './http-server-lifecycle';
 
 export interface ReceivedWebhook {
   readonly receivedAt: string;
@@ -27,7 +27,12 @@ export interface WebhookSink {
  * them) and can play an endpoint that is down for a while. `GET /` lists what it received.
  */
 export async function startWebhookSink(
-  options: { port?: number; host?: string; onReceive?: (webhook: ReceivedWebhook) => void } = {},
+  options: {
+    /** The port to listen on if it is free (else any free one); default any. */
+    port?: number;
+    host?: string;
+    onReceive?: (webhook: ReceivedWebhook) => void;
+  } = {},
 ): Promise<WebhookSink> {
   const received: ReceivedWebhook[] = [];
   let failures = { remaining: 0, status: 503 };
@@ -54,11 +59,7 @@ export async function startWebhookSink(
     });
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenPreferring(server, host, options.port);
   return {
     url: `http://${host}:${port}/webhook`,
     received,

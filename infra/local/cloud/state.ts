@@ -19,6 +19,8 @@ export interface StatePaths {
   readonly eventDeliveries: string;
   /** Rule and target changes made over the API, replayed on top of the template's. */
   readonly ruleChanges: string;
+  /** Where the webhook sink and relays listen, so that they keep their URLs (webhook-ports.ts). */
+  readonly webhookPorts: string;
 }
 
 /** Makes the state folder (emptied first on `reset`) and names what goes in it. */
@@ -38,6 +40,7 @@ export function prepareStateDir(stateDir: string, reset: boolean): StatePaths {
     sqs: join(stateDir, 'sqs.json'),
     eventDeliveries: join(stateDir, 'event-deliveries.jsonl'),
     ruleChanges: join(stateDir, 'event-rule-changes.jsonl'),
+    webhookPorts: join(stateDir, 'webhook-ports.json'),
   };
 }
 

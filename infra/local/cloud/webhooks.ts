@@ -1,6 +1,7 @@
 import { describeWebhook, type Timeline } from '../timeline';
 import { type RelayedWebhook, startWebhookRelay, type WebhookRelay } from '../webhook-relay';
 import { startWebhookSink, type WebhookSink } from '../webhook-sink';
+import type { WebhookPorts } from './webhook-ports';
 
 export interface WebhookTarget {
   readonly url: string;
@@ -13,11 +14,38 @@ export interface WebhookOptions {
 }
 
 /** The built-in sink, which prints each webhook it receives on the timeline. */
-export function startTimelineSink(host: string, timeline: Timeline): Promise<WebhookSink> {
-  return startWebhookSink({
+export async function startTimelineSink(
+  host: string,
+  timeline: Timeline,
+  ports: WebhookPorts,
+): Promise<WebhookSink> {
+  const saved = ports.saved('sink');
+  const sink = await startWebhookSink({
     host,
+    ...(saved === undefined ? {} : { port: saved }),
     onReceive: (webhook) => timeline({ kind: 'webhook', text: describeWebhook(webhook) }),
   });
+  keepPort(ports, 'sink', 'the built-in webhook sink', sink.url, timeline);
+  return sink;
+}
+
+/** Remembers where `key` listens; says so when its saved port was taken by another process. */
+function keepPort(
+  ports: WebhookPorts,
+  key: string,
+  what: string,
+  url: string,
+  timeline: Timeline,
+): void {
+  const saved = ports.saved(key);
+  const port = Number(new URL(url).port);
+  if (saved !== undefined && saved !== port) {
+    timeline({
+      kind: 'info',
+      text: `${what}: port ${saved} was taken, now at ${url}; a notification retried across this restart may be posted again there`,
+    });
+  }
+  ports.remember(key, port);
 }
 
 /**
@@ -28,14 +56,18 @@ export async function startWebhookRelays(
   options: WebhookOptions,
   host: string,
   timeline: Timeline,
+  ports: WebhookPorts,
 ): Promise<{ relayed: WebhookOptions; relays: WebhookRelay[] }> {
   const relays: WebhookRelay[] = [];
   const relayTo = async <Target extends WebhookTarget>(target: Target): Promise<Target> => {
+    const saved = ports.saved(target.url);
     const relay = await startWebhookRelay({
       targetUrl: target.url,
       host,
+      ...(saved === undefined ? {} : { port: saved }),
       onRelayed: (relayed) => timeline({ kind: 'webhook', text: describeRelayedWebhook(relayed) }),
     });
+    keepPort(ports, target.url, `the relay to ${target.url}`, relay.url, timeline);
     relays.push(relay);
     return { ...target, url: relay.url };
   };
@@ -51,6 +83,13 @@ export async function startWebhookRelays(
 function describeRelayedWebhook({ webhook, targetUrl, outcome }: RelayedWebhook): string {
   const answer = outcome === 'unreachable' ? 'unreachable (502)' : String(outcome);
   return `${describeWebhook(webhook)} → ${targetUrl} ${answer}`;
+}
+
+/** The URLs the notifier posts to: the relays', else the sink's. */
+export function webhookUrls(relayed: WebhookOptions, sink: WebhookSink | undefined): string[] {
+  if (relayed.webhookTargets) return relayed.webhookTargets.map((target) => target.url);
+  if (relayed.webhook) return [relayed.webhook.url];
+  return sink ? [sink.url] : [];
 }
 
 /** The notifier's targets, as its environment names them: the options' targets, else the sink. */
