@@ -1,6 +1,6 @@
 import type { SynthesizedApp } from './synthesized-app';
 
-/** Quick mode keeps a whole `npm run bench -- --quick` under two minutes; full mode samples more. */
+/** Quick mode samples less and runs smaller loads (about 4.5 minutes on 2 cores); full mode samples more. */
 export type BenchMode = 'quick' | 'full';
 
 /** What every benchmark gets from the harness. */

@@ -6,7 +6,7 @@ import { BENCHMARKS } from './registry';
 import { type BenchmarkOutcome, failedBudgets, renderReport, writeResults } from './report';
 
 const USAGE = `npm run bench [-- options]
-  --quick        fewer samples: the whole run takes under two minutes
+  --quick        fewer samples and smaller runs (about 4.5 minutes on 2 cores)
   --strict       exit non-zero when a budget fails (benchmarks never gate npm test)
   --only <ids>   comma-separated benchmark ids: ${BENCHMARKS.map((benchmark) => benchmark.id).join(', ')}
   --help`;

@@ -5,7 +5,7 @@ import { percentile, round } from '../stats';
 import { type SentRequest, sendBurst } from './send-burst';
 import { type BusEvent, terminalEvents, terminalKey } from './terminal-events';
 
-/** Requests in the burst; quick mode sends fewer so the whole bench stays under two minutes. */
+/** Requests in the burst; quick mode sends fewer, to keep the quick run short. */
 const REQUESTS = { quick: 100, full: 1_000 } as const;
 /** Requests in flight at once: a fleet of pipelines, not one client. */
 const CONCURRENCY = 50;
