@@ -59,15 +59,20 @@ export async function startWebhookRelays(
   ports: WebhookPorts,
 ): Promise<{ relayed: WebhookOptions; relays: WebhookRelay[] }> {
   const relays: WebhookRelay[] = [];
+  const seen = new Map<string, number>();
   const relayTo = async <Target extends WebhookTarget>(target: Target): Promise<Target> => {
-    const saved = ports.saved(target.url);
+    // A URL listed twice gets two relays, each with a port of its own.
+    const occurrence = (seen.get(target.url) ?? 0) + 1;
+    seen.set(target.url, occurrence);
+    const key = occurrence === 1 ? target.url : `${target.url} #${occurrence}`;
+    const saved = ports.saved(key);
     const relay = await startWebhookRelay({
       targetUrl: target.url,
       host,
       ...(saved === undefined ? {} : { port: saved }),
       onRelayed: (relayed) => timeline({ kind: 'webhook', text: describeRelayedWebhook(relayed) }),
     });
-    keepPort(ports, target.url, `the relay to ${target.url}`, relay.url, timeline);
+    keepPort(ports, key, `the relay to ${target.url}`, relay.url, timeline);
     relays.push(relay);
     return { ...target, url: relay.url };
   };

@@ -44,10 +44,16 @@ describe('the webhook URLs of a local cloud across a restart', () => {
     const userWebhook = await startHttpEndpoint({ status: 200 });
     stops.push(() => userWebhook.close());
     const stateDir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-webhook-urls-'));
-    const options = { webhookTargets: [{ url: userWebhook.url }, { url: `${userWebhook.url}2` }] };
+    const options = {
+      webhookTargets: [
+        { url: userWebhook.url },
+        { url: `${userWebhook.url}2` },
+        { url: userWebhook.url },
+      ],
+    };
     const first = await webhookUrlsOfOneStart(stateDir, options);
-    expect(first).toHaveLength(2);
-    expect(new Set(first).size).toBe(2);
+    expect(first).toHaveLength(3);
+    expect(new Set(first).size).toBe(3);
     expect(await webhookUrlsOfOneStart(stateDir, options)).toEqual(first);
   });
 
