@@ -166,7 +166,7 @@ export const janitorAtScale: Benchmark = {
         `Account: ${SCALE.names} names × (${SCALE.expiredPerName} expired + ${SCALE.recentPerName} recent + ${SCALE.inUsePerName} expired in use) deploy images, ${SCALE.foreign} non-deploy images, ${SCALE.snapshotsPerImage} snapshots each. Throttling: AWS's bucket sizes, every refill ×${rateScale}; the janitor paced at DEREGISTER_RATE_PER_SECOND=${refillPerSecond}, DEREGISTER_BURST=${DEREGISTER_CAPACITY}.`,
         `allowed = ${DEREGISTER_CAPACITY} + ${refillPerSecond}/s × (last successful DeregisterImage − first), as the local EC2 received them: the most a full bucket lets through in that time. Between batches (${round(check.gapSeconds, 1)} s in all: each batch lists the account again, which does not speed up with the refill rate) nothing is deregistered; counting each gap as at most a refill to the bucket's capacity, the fraction is ${round(check.ofAllowedWhileDeregistering, 3)}.`,
         `Describe calls (${check.describeCalls}) per 1,000 deregistered images, throttled answers included. Throttled answers by action: ${JSON.stringify(check.throttledByAction)}.`,
-        `Invocation budget ${invocationBudgetMs} ms (margin ${TIME_BUDGET_MARGIN_MS} ms); peak RSS is the janitor process's getrusage maximum (heap ${run.peakHeapMiB} MiB).`,
+        `Invocation budget ${invocationBudgetMs} ms (margin ${TIME_BUDGET_MARGIN_MS} ms); peak RSS is the janitor process's own high-water mark (VmHWM) (heap ${run.peakHeapMiB} MiB).`,
         ...check.errors.slice(0, 5).map((error) => `error: ${error}`),
         ...check.wrongSet.slice(0, 5).map((wrong) => `wrong: ${wrong}`),
         ...check.skippedOrRepeated.slice(0, 5).map((image) => `skipped or repeated: ${image}`),

@@ -124,7 +124,7 @@ export const janitorMemory: Benchmark = {
       notes: [
         `Account: ${images} Deploy images with 2 snapshots each, made over two years by ${world.names} instance names in turn (every name on every page; every 10th image without the provenance tag), ${world.expectedCandidates} older than ${retentionDays} days. Each batch lists the whole account again (${run.pages / run.batches} DescribeImages pages of 1,000 over HTTP through the SDK's EC2Client) and keeps at most ${BATCH_SIZE} candidates (PURGE_BATCH_SIZE's largest value), KEEP_LATEST=${KEEP_LATEST}.`,
         `wrong: candidates missing or extra against the fixture, out of the run's order or repeated, plus 1 if the ids visited differ from the expected ones in order (SHA-256 of the sequence). Kept by reason: ${JSON.stringify(run.keptByReason)}.`,
-        `peak RSS is the driver process's getrusage maximum (Node.js, the SDK bundled unminified, and the run), with V8's heap sized as for 512 MB (${LAMBDA_HEAP_FLAGS.join(' ')}); peak heap is heapUsed sampled at every page and every 50 ms, garbage not yet collected included.`,
+        `peak RSS is the driver process's own high-water mark (VmHWM, not getrusage's maxrss, which on Linux also counts the bench process the driver was forked from) (Node.js, the SDK bundled unminified, and the run), with V8's heap sized as for 512 MB (${LAMBDA_HEAP_FLAGS.join(' ')}); peak heap is heapUsed sampled at every page and every 50 ms, garbage not yet collected included.`,
         ...(context.mode === 'quick'
           ? [`Quick mode lists ${images} images; the full mode lists ${SETTINGS.full.images}.`]
           : []),

@@ -9,6 +9,7 @@ import { compareKeys } from '../../services/janitor/cursor';
 import type { DeployImage } from '../../services/janitor/deploy-image';
 import { listDeployImagePages } from '../../services/janitor/list-deploy-images';
 import { selectBatch } from '../../services/janitor/select-batch';
+import { peakRssMiB } from '../peak-rss';
 import { round } from '../stats';
 import { candidateDigest } from './memory-fixture';
 
@@ -23,7 +24,7 @@ export interface MemoryRunRecord {
   readonly pages: number;
   readonly imagesListed: number;
   readonly seconds: number;
-  /** getrusage's maximum: the true peak of the whole process, in MiB. */
+  /** The whole process's peak resident set size (`VmHWM`, see `peakRssMiB`), in MiB. */
   readonly peakRssMiB: number;
   /** `heapUsed` sampled at every page and every 50 ms, in MiB (garbage not yet collected included). */
   readonly peakHeapMiB: number;
@@ -95,7 +96,7 @@ const record: MemoryRunRecord = {
   pages,
   imagesListed,
   seconds: round((performance.now() - started) / 1000, 1),
-  peakRssMiB: round(process.resourceUsage().maxRSS / 1024),
+  peakRssMiB: round(peakRssMiB()),
   peakHeapMiB: round(peakHeap / 2 ** 20),
 };
 writeFileSync(resultFile, JSON.stringify(record));

@@ -22,6 +22,7 @@ import { PURGE_STEP_KEY, type RunState } from '../../services/janitor/purge-run-
 import { systemTimer } from '../../services/janitor/token-bucket';
 import { systemClock } from '../../services/shared/clock';
 import { createObservability } from '../../services/shared/observability';
+import { peakRssMiB } from '../peak-rss';
 import { round } from '../stats';
 import type { InvocationRecord, PurgeRunRecord } from './purge-result';
 
@@ -132,8 +133,8 @@ const record: PurgeRunRecord = {
   parts: parts.map((part) => part.data.part),
   finalPartSeen: parts.at(-1)?.data.final === true,
   snapshotResults,
-  // getrusage's maxrss is in KiB on Linux: the true peak, not a sample.
-  peakRssMiB: round(process.resourceUsage().maxRSS / 1024),
+  // The kernel's high-water mark: the true peak, not a sample.
+  peakRssMiB: round(peakRssMiB()),
   peakHeapMiB: round(Math.max(peakHeap, process.memoryUsage().heapUsed) / 2 ** 20),
 };
 writeFileSync(resultFile, JSON.stringify(record));

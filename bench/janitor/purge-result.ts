@@ -24,7 +24,7 @@ export interface PurgeRunRecord {
   readonly finalPartSeen: boolean;
   /** Snapshot results of the purged entries, by result code. */
   readonly snapshotResults: Readonly<Record<string, number>>;
-  /** The process's peak resident set size (getrusage), in MiB. */
+  /** The process's peak resident set size (`VmHWM`, see `peakRssMiB`), in MiB. */
   readonly peakRssMiB: number;
   readonly peakHeapMiB: number;
 }
