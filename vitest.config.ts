@@ -1,5 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+/** Test files that mock nothing, so they can share their worker's modules. */
+const SHARED_MODULE_TESTS = [
+  'test/local/**/*.test.ts',
+  'test/e2e/**/*.test.ts',
+  'test/infra/**/*.test.ts',
+];
+
 export default defineConfig({
   test: {
     exclude: ['node_modules/**', 'cdk.out/**', '.local/**'],
@@ -15,10 +22,11 @@ export default defineConfig({
       {
         extends: true,
         // Unit tests mock the AWS SDK's clients (aws-sdk-client-mock patches them for the whole
-        // module graph), so each file gets its own.
+        // module graph), so each file gets its own. Every test file not listed below is here.
         test: {
           name: 'unit',
-          include: ['services/**/*.test.ts', 'cli/**/*.test.ts', 'test/contract/**/*.test.ts'],
+          include: ['**/*.test.ts'],
+          exclude: ['node_modules/**', 'cdk.out/**', '.local/**', ...SHARED_MODULE_TESTS],
         },
       },
       {
@@ -27,7 +35,7 @@ export default defineConfig({
         // a worker's modules (aws-cdk-lib, the SDK) instead of loading them once per file.
         test: {
           name: 'cloud',
-          include: ['test/local/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/infra/**/*.test.ts'],
+          include: SHARED_MODULE_TESTS,
           isolate: false,
         },
       },
