@@ -145,13 +145,15 @@ describe('the local cloud killed at random moments', () => {
 
     // Assess: every name of every request ends, each exactly once, once nothing runs any more.
     const events = () => local<EventRecord[]>(running, 'events');
+    // Each terminal event as "<source> <detail-type> <reason or image>": what was decided, by whom.
     const terminal = (all: EventRecord[]) => {
       const byName = new Map<string, string[]>();
       for (const event of all) {
         if (event['detail-type'] !== 'AmiAvailable' && event['detail-type'] !== 'AmiFailed')
           continue;
         const key = `${event.detail.metadata.requestId} ${String(event.detail.data.instanceName)}`;
-        byName.set(key, [...(byName.get(key) ?? []), event['detail-type']]);
+        const outcome = `${event.source} ${event['detail-type']} ${String(event.detail.data.reason ?? event.detail.data.imageId)}`;
+        byName.set(key, [...(byName.get(key) ?? []), outcome]);
       }
       return byName;
     };
@@ -186,7 +188,17 @@ describe('the local cloud killed at random moments', () => {
     );
     const all = await events();
     const ended = terminal(all);
-    const twice = [...ended].filter(([, outcomes]) => outcomes.length !== 1);
+    // Exactly one, with one exception. The creator records a failure, publishes it, then marks it
+    // published; a kill between the last two makes the redelivered request publish the same
+    // failure again. EventBridge has no idempotent put, so that is the creator's at-least-once
+    // delivery, on AWS too. The watcher's publications, through Step Functions, must be exactly
+    // once, and no name may end in two different outcomes.
+    const repeatedByCreator = (outcomes: string[]) =>
+      outcomes.every((outcome) => outcome === outcomes[0]) &&
+      outcomes[0]?.startsWith('ami-lifecycle.creator AmiFailed ') === true;
+    const twice = [...ended].filter(
+      ([, outcomes]) => outcomes.length !== 1 && !repeatedByCreator(outcomes),
+    );
     expect(twice, `seed ${SEED}`).toEqual([]);
     expect(new Set(ended.keys()), `seed ${SEED}`).toEqual(new Set(expected));
 
