@@ -77,7 +77,7 @@ async function imageIds(ec2: EC2Client, since = ''): Promise<string[]> {
 }
 
 describe('the local cloud killed at random moments', () => {
-  it('should end every requested name in exactly one terminal event and keep every AMI it reported', {
+  it('should end every requested name in one terminal outcome, published once by the watcher, and keep every AMI it reported', {
     timeout: 420_000,
   }, async () => {
     // Prepare
@@ -143,7 +143,7 @@ describe('the local cloud killed at random moments', () => {
     }
     await sending;
 
-    // Assess: every name of every request ends, each exactly once, once nothing runs any more.
+    // Assess: every name of every request ends in one outcome, once nothing runs any more.
     const events = () => local<EventRecord[]>(running, 'events');
     // Each terminal event as "<source> <detail-type> <reason or image>": what was decided, by whom.
     const terminal = (all: EventRecord[]) => {
