@@ -52,7 +52,10 @@ const announcer = {
   },
 };
 
-/** A bus and Step Functions on the files of `folder`, as the local cloud starts them. */
+/**
+ * A bus and Step Functions on the files of `folder`, as the local cloud starts them, with the
+ * announcer registered (which reruns an execution a stop left running).
+ */
 function cloudOn(folder: string, record: TaskHandler) {
   const bus = createEventBus({
     region: 'ap-northeast-2',
@@ -66,6 +69,7 @@ function cloudOn(folder: string, record: TaskHandler) {
     retryIntervalMs: 1,
     taskHandlers: { [PUT_EVENTS]: putEventsTaskHandler(bus), [RECORD]: record },
   });
+  stepFunctions.registerStateMachine({ arn: ARN, name: 'announcer', definition: announcer });
   return { bus, stepFunctions };
 }
 
@@ -81,11 +85,6 @@ describe('an execution rerun after a restart', () => {
     // Prepare: the first run publishes both outcomes, then stops before recording them.
     const folder = mkdtempSync(join(tmpdir(), 'sfn-rerun-'));
     const first = cloudOn(folder, () => new Promise(() => {}));
-    first.stepFunctions.registerStateMachine({
-      arn: ARN,
-      name: 'announcer',
-      definition: announcer,
-    });
     const { executionArn } = first.stepFunctions.startExecution({
       stateMachineArn: ARN,
       name: 'request-1',
@@ -96,11 +95,6 @@ describe('an execution rerun after a restart', () => {
 
     // Act: a new start on the same files reruns the execution, whose records now succeed.
     const restarted = cloudOn(folder, async () => ({}));
-    restarted.stepFunctions.registerStateMachine({
-      arn: ARN,
-      name: 'announcer',
-      definition: announcer,
-    });
     await restarted.stepFunctions.whenIdle();
 
     // Assess
@@ -113,11 +107,6 @@ describe('an execution rerun after a restart', () => {
     const folder = mkdtempSync(join(tmpdir(), 'sfn-rerun-'));
     const first = cloudOn(folder, () => new Promise(() => {}));
     first.bus.injectFailure({ detailType: 'AmiAvailable', times: 1 });
-    first.stepFunctions.registerStateMachine({
-      arn: ARN,
-      name: 'announcer',
-      definition: announcer,
-    });
     first.stepFunctions.startExecution({
       stateMachineArn: ARN,
       name: 'request-2',
@@ -128,11 +117,6 @@ describe('an execution rerun after a restart', () => {
 
     // Act
     const restarted = cloudOn(folder, async () => ({}));
-    restarted.stepFunctions.registerStateMachine({
-      arn: ARN,
-      name: 'announcer',
-      definition: announcer,
-    });
     await restarted.stepFunctions.whenIdle();
 
     // Assess
@@ -142,7 +126,6 @@ describe('an execution rerun after a restart', () => {
   it('should publish each of two identical items of one run', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'sfn-rerun-'));
     const { bus, stepFunctions } = cloudOn(folder, async () => ({}));
-    stepFunctions.registerStateMachine({ arn: ARN, name: 'announcer', definition: announcer });
     stepFunctions.startExecution({
       stateMachineArn: ARN,
       name: 'request-3',
