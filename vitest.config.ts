@@ -23,8 +23,10 @@ export default defineConfig({
         extends: true,
         // Unit tests mock the AWS SDK's clients (aws-sdk-client-mock patches them for the whole
         // module graph), so each file gets its own. Every test file not listed below is here.
+        // A worker thread per file costs less to start than a process: 29 s instead of 43 s.
         test: {
           name: 'unit',
+          pool: 'threads',
           include: ['**/*.test.ts'],
           exclude: ['node_modules/**', 'cdk.out/**', '.local/**', ...SHARED_MODULE_TESTS],
         },

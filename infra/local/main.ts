@@ -57,11 +57,9 @@ if (values.fixture && !values.reset && existsSync(join(values['state-dir'], 'ec2
 
 const webhookUrl = process.env.WEBHOOK_URL;
 const colour = process.stdout.isTTY;
-// Loaded only now: the cloud's modules (the AWS SDK among them) are most of a start's time, and
-// usage and mistakes are answered without them.
-console.log('starting the local cloud…');
-const { startLocalCloud } = await import('./cloud');
-const cloud = await startLocalCloud({
+// Every option and the fixture are checked before the cloud's modules load: those (the AWS SDK
+// among them) are most of a start's time, and a mistake is answered without them.
+const options = {
   reset: values.reset,
   apiPort: number('api-port', values['api-port'], 0),
   awsPort: number('aws-port', values['aws-port'], 0),
@@ -74,11 +72,16 @@ const cloud = await startLocalCloud({
   ),
   ...(values.fixture ? { fixture: readFixture(values.fixture) } : {}),
   throttling: values['no-throttling']
-    ? false
+    ? (false as const)
     : { rateScale: number('rate-scale', values['rate-scale'], 0.001) },
   ...(webhookUrl
     ? { webhook: { url: webhookUrl, format: process.env.WEBHOOK_FORMAT ?? 'jandi' } }
     : {}),
+};
+console.log('starting the local cloud…');
+const { startLocalCloud } = await import('./cloud');
+const cloud = await startLocalCloud({
+  ...options,
   timeline: (entry) => console.log(formatTimelineEntry({ ...entry, at: new Date() }, colour)),
 }).catch((error: NodeJS.ErrnoException) => {
   // A taken port is the usual first-run problem: say which option moves it.

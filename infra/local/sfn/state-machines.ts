@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { type AslState, collectStates, StateMachineDefinitionError } from './definition';
 import { SfnApiError } from './sfn-api-error';
@@ -30,6 +31,29 @@ export interface CompiledStateMachine {
 type CompileOptions = Pick<StepFunctionsOptions, 'taskHandlers' | 'waitScale' | 'waitOverridesMs'>;
 
 /**
+ * Digests of the definitions this process has validated. asl-validator builds and compiles its
+ * JSON schemas afresh on every call (about 0.3 s of CPU); every start registers the same
+ * definitions, and a process may start many local clouds. Only a definition that passed is kept.
+ */
+const validDefinitions = new Set<string>();
+
+function definitionDigest(definition: unknown): string {
+  return createHash('sha256').update(JSON.stringify(definition)).digest('hex');
+}
+
+/** aws-local-stepfunctions' machine; asl-validator checks a definition not seen valid before. */
+function localStateMachine(definition: unknown): StateMachine {
+  // Digested before validating: asl-validator writes default fields into the definition.
+  const digest = definitionDigest(definition);
+  const known = validDefinitions.has(digest);
+  const machine = new StateMachine(definition as never, {
+    validationOptions: known ? { noValidate: true } : { checkArn: false },
+  });
+  validDefinitions.add(digest);
+  return machine;
+}
+
+/**
  * Validates the definition (asl-validator) and reads its Tasks and Waits. Throws
  * StateMachineDefinitionError for an invalid definition or a Task resource without a handler.
  */
@@ -42,9 +66,7 @@ export function compileStateMachine(
   let states: Map<string, AslState>;
   try {
     states = collectStates(spec.definition);
-    machine = new StateMachine(spec.definition as never, {
-      validationOptions: { checkArn: false },
-    });
+    machine = localStateMachine(spec.definition);
   } catch (error) {
     throw new StateMachineDefinitionError(`${spec.name}: ${(error as Error).message}`);
   }

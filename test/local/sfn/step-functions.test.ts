@@ -306,6 +306,30 @@ describe('state machine registration', () => {
       StateMachineDefinitionError,
     );
   });
+
+  it('should refuse an invalid definition every time, not only the first', () => {
+    const definition = { StartAt: 'A', States: { A: { Type: 'Pass', Next: 'Nowhere' } } };
+    for (let attempt = 1; attempt <= 2; attempt += 1) {
+      const stepFunctions = createStepFunctions({ taskHandlers: {} });
+      expect(() =>
+        stepFunctions.registerStateMachine({ arn: ARN, name: 'bad', definition }),
+      ).toThrow(/bad: State machine definition is invalid/);
+    }
+  });
+
+  it('should run a definition registered again after it was validated once', async () => {
+    const handlers = { [DESCRIBE]: fakeEc2({}).handler, [PUT_EVENTS]: async () => ({}) };
+    for (let start = 1; start <= 2; start += 1) {
+      const stepFunctions = createStepFunctions({ waitScale: 0.0001, taskHandlers: handlers });
+      stepFunctions.registerStateMachine({ arn: ARN, name: 'watcher', definition: watcher });
+      const { executionArn } = stepFunctions.startExecution({
+        stateMachineArn: ARN,
+        input: '{"imageIds":[]}',
+      });
+      await stepFunctions.whenIdle();
+      expect(stepFunctions.describeExecution(executionArn).status).toBe('SUCCEEDED');
+    }
+  });
 });
 
 describe('persistence', () => {
