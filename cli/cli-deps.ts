@@ -18,7 +18,8 @@ export interface CliDeps {
   readonly readStackApiUrl: (stackName: string) => Promise<string | undefined>;
   /** A SigV4 signer for an API on AWS, with the caller's credentials. */
   readonly signerFor: (apiUrl: URL) => Promise<SignCall>;
-  readonly ec2For: (endpoint: Ec2Endpoint) => EC2Client;
+  /** Async: the EC2 client is loaded only by the commands that use it. */
+  readonly ec2For: (endpoint: Ec2Endpoint) => Promise<EC2Client>;
 }
 
 export interface Ec2Endpoint {

@@ -112,7 +112,7 @@ export function testCli(overrides: Partial<CliDeps> = {}, tty = false): TestCli 
     signerFor: async () => {
       throw new Error('a local target must not be signed');
     },
-    ec2For: () => new EC2Client({ region: 'us-east-1' }),
+    ec2For: async () => new EC2Client({ region: 'us-east-1' }),
     ...overrides,
   };
   return { deps, stdout, stderr, now: () => new Date(now) };

@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { systemClock } from '../services/shared/clock';
 import type { CliDeps } from './cli-deps';
 import { PollIntervalError, pollIntervalFrom } from './poll-interval';
 import { runCli } from './program';
 import { createSigV4Signer, regionOfApiHost } from './sign-request';
-import { readStackApiUrl } from './stack-output';
 
 const credentials = fromNodeProviderChain();
 
@@ -30,19 +27,30 @@ const deps: CliDeps = {
   fetch: globalThis.fetch,
   pollIntervalMs,
   newRequestId: randomUUID,
-  readStackApiUrl: (stackName) => readStackApiUrl(new CloudFormationClient({}), stackName),
+  readStackApiUrl: async (stackName) => {
+    const { readStackApiUrl } = await import('./stack-output');
+    return readStackApiUrl(await cloudFormation(), stackName);
+  },
   signerFor: async (apiUrl) => {
     // A custom domain names no Region: then the SDK's chain (AWS_REGION, profile) decides.
     const region =
-      regionOfApiHost(apiUrl.hostname) ?? (await new CloudFormationClient({}).config.region());
+      regionOfApiHost(apiUrl.hostname) ?? (await (await cloudFormation()).config.region());
     return createSigV4Signer({ credentials, region });
   },
-  ec2For: ({ endpointUrl, region, local }) =>
-    new EC2Client({
+  ec2For: async ({ endpointUrl, region, local }) => {
+    const { EC2Client } = await import('@aws-sdk/client-ec2');
+    return new EC2Client({
       endpoint: endpointUrl,
       region,
       credentials: local ? { accessKeyId: 'local', secretAccessKey: 'local' } : credentials,
-    }),
+    });
+  },
 };
+
+/** Loaded on first use: most commands against an API URL never need CloudFormation. */
+async function cloudFormation() {
+  const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
+  return new CloudFormationClient({});
+}
 
 process.exitCode = await runCli(process.argv.slice(2), deps);

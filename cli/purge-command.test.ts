@@ -32,7 +32,7 @@ function rows(text: string): string[][] {
 async function purge(argv: string[]) {
   const endpoints: Ec2Endpoint[] = [];
   const cli = testCli({
-    ec2For: (endpoint) => {
+    ec2For: async (endpoint) => {
       endpoints.push(endpoint);
       return new EC2Client({ region: 'us-east-1' });
     },

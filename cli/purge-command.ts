@@ -4,7 +4,7 @@ import { janitorConfigSchema } from '../services/janitor/config';
 import type { TargetOptions } from './api-context';
 import type { CliDeps, Ec2Endpoint } from './cli-deps';
 import { CliError, EXIT, type ExitCode, UsageError } from './exit-codes';
-import { planPurge } from './purge-plan';
+import type { PurgePlanRow } from './purge-plan';
 import { formatPurgeTable } from './purge-table';
 import { isLocalHost, resolveApiTarget } from './target';
 
@@ -39,8 +39,10 @@ export async function runPurge(deps: CliDeps, options: PurgeOptions): Promise<Ex
     throw new UsageError(`not an instance name: ${options.name}`);
   }
   const endpoint = await ec2Endpoint(deps, options);
-  const ec2 = deps.ec2For(endpoint);
-  let rows: Awaited<ReturnType<typeof planPurge>>;
+  const ec2 = await deps.ec2For(endpoint);
+  // The janitor's selection and the EC2 client load only for this command.
+  const { planPurge } = await import('./purge-plan');
+  let rows: PurgePlanRow[];
   try {
     rows = await planPurge(ec2, {
       instanceName: options.name,
