@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../account';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../dynamodb/local-dynamodb';
 import type { Ec2Service, ImageStateEvents } from '../ec2';
@@ -7,6 +8,7 @@ import { createStepFunctions, type StepFunctions } from '../sfn/step-functions';
 import { type LocalSqs, startLocalSqs } from '../sqs/local-sqs';
 import type { SsmService } from '../ssm';
 import type { LocalTemplate } from '../template/local-template';
+import { DEFAULT_TEMPLATE_CACHE_DIR } from '../template/template-cache';
 import type { Timeline } from '../timeline';
 import { createLocalBus } from './bus';
 import { busTargetInvoker } from './bus-targets';
@@ -90,6 +92,7 @@ export async function startEngines(context: EngineContext): Promise<Engines> {
     retryIntervalMs: options.retryIntervalMs ?? 1_000,
     stateFile: paths.executions,
     runningAtRestart: 'rerun',
+    validatedDefinitionsDir: join(DEFAULT_TEMPLATE_CACHE_DIR, 'valid-definitions'),
     taskHandlers: taskHandlers({
       functions,
       dynamodb: dynamodb.client,

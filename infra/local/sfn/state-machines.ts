@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { type AslState, collectStates, StateMachineDefinitionError } from './definition';
 import { SfnApiError } from './sfn-api-error';
@@ -28,28 +31,60 @@ export interface CompiledStateMachine {
   readonly tasks: readonly RegisteredTask[];
 }
 
-type CompileOptions = Pick<StepFunctionsOptions, 'taskHandlers' | 'waitScale' | 'waitOverridesMs'>;
+type CompileOptions = Pick<
+  StepFunctionsOptions,
+  'taskHandlers' | 'waitScale' | 'waitOverridesMs' | 'validatedDefinitionsDir'
+>;
 
 /**
- * Digests of the definitions this process has validated. asl-validator builds and compiles its
- * JSON schemas afresh on every call (about 0.3 s of CPU); every start registers the same
- * definitions, and a process may start many local clouds. Only a definition that passed is kept.
+ * Definitions asl-validator passed, by digest. It builds and compiles its JSON schemas afresh on
+ * every call (about 0.7 s of CPU for a start's state machines), and every start registers the
+ * same definitions: a digest is kept in this process and, given a folder, as an empty file there
+ * for the next process. Only a definition that passed is kept; the digest covers the engine's
+ * version, so an upgrade validates again.
  */
 const validDefinitions = new Set<string>();
 
+const ENGINE_VERSION = (
+  JSON.parse(
+    readFileSync(
+      join(
+        dirname(createRequire(import.meta.url).resolve('aws-local-stepfunctions')),
+        '..',
+        'package.json',
+      ),
+      'utf8',
+    ),
+  ) as { version: string }
+).version;
+
 function definitionDigest(definition: unknown): string {
-  return createHash('sha256').update(JSON.stringify(definition)).digest('hex');
+  return createHash('sha256')
+    .update(`aws-local-stepfunctions ${ENGINE_VERSION}\n`)
+    .update(JSON.stringify(definition))
+    .digest('hex');
+}
+
+function knownValid(digest: string, dir: string | undefined): boolean {
+  return validDefinitions.has(digest) || (dir !== undefined && existsSync(join(dir, digest)));
+}
+
+function rememberValid(digest: string, dir: string | undefined): void {
+  validDefinitions.add(digest);
+  if (dir === undefined || existsSync(join(dir, digest))) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, digest), '');
 }
 
 /** aws-local-stepfunctions' machine; asl-validator checks a definition not seen valid before. */
-function localStateMachine(definition: unknown): StateMachine {
+function localStateMachine(definition: unknown, validatedDir: string | undefined): StateMachine {
   // Digested before validating: asl-validator writes default fields into the definition.
   const digest = definitionDigest(definition);
-  const known = validDefinitions.has(digest);
+  const known = knownValid(digest, validatedDir);
   const machine = new StateMachine(definition as never, {
     validationOptions: known ? { noValidate: true } : { checkArn: false },
   });
-  validDefinitions.add(digest);
+  rememberValid(digest, validatedDir);
   return machine;
 }
 
@@ -66,7 +101,7 @@ export function compileStateMachine(
   let states: Map<string, AslState>;
   try {
     states = collectStates(spec.definition);
-    machine = localStateMachine(spec.definition);
+    machine = localStateMachine(spec.definition, options.validatedDefinitionsDir);
   } catch (error) {
     throw new StateMachineDefinitionError(`${spec.name}: ${(error as Error).message}`);
   }

@@ -73,6 +73,8 @@ export interface StepFunctionsOptions {
    * name, arn and input, once their state machine is registered. Default `abort`.
    */
   readonly runningAtRestart?: 'abort' | 'rerun';
+  /** Where digests of definitions that passed validation are kept for the next start. */
+  readonly validatedDefinitionsDir?: string;
   readonly now?: () => Date;
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -315,6 +315,22 @@ describe('state machine registration', () => {
         stepFunctions.registerStateMachine({ arn: ARN, name: 'bad', definition }),
       ).toThrow(/bad: State machine definition is invalid/);
     }
+  });
+
+  it('should keep for the next start only the definitions that passed validation', () => {
+    const validatedDefinitionsDir = mkdtempSync(join(tmpdir(), 'sfn-valid-'));
+    const stepFunctions = createStepFunctions({
+      taskHandlers: { [DESCRIBE]: fakeEc2({}).handler, [PUT_EVENTS]: async () => ({}) },
+      validatedDefinitionsDir,
+    });
+    const invalid = { StartAt: 'A', States: { A: { Type: 'Pass', Next: 'Elsewhere' } } };
+
+    stepFunctions.registerStateMachine({ arn: ARN, name: 'watcher', definition: watcher });
+    expect(() =>
+      stepFunctions.registerStateMachine({ arn: `${ARN}-bad`, name: 'bad', definition: invalid }),
+    ).toThrow(StateMachineDefinitionError);
+
+    expect(readdirSync(validatedDefinitionsDir)).toHaveLength(1);
   });
 
   it('should run a definition registered again after it was validated once', async () => {
