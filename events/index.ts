@@ -5,6 +5,7 @@ export * from './ami-failed.v1';
 export * from './ami-purge-requested.v1';
 export * from './ami-purged.v1';
 export * from './ami-requested.v1';
+export * from './announcer-input';
 export * from './catalog';
 export * from './contract';
 export * from './fields';

@@ -102,6 +102,7 @@ export class AmiLifecycleStack extends Stack {
       watcher: watcher.stateMachine,
       wakeUp: watcher.wakeUp,
       purgeRun: janitor.purgeRun,
+      announcer: creator.announcer,
       alarmTopicArn: settings.alarmTopicArn,
     });
 

@@ -1,11 +1,13 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SUBSCRIPTIONS } from '../../events/catalog';
-import { acknowledgeWildcardResources } from '../nag';
+import { ANNOUNCER_STATES, buildAnnouncerDefinition } from '../creator/announcer-definition';
+import { acknowledge, acknowledgeWildcardResources } from '../nag';
+import { describeResource, TEMPLATE_METADATA } from '../template-metadata';
 import { ec2ResourceArns } from './ec2-arns';
 import type { RequestLedger } from './request-ledger';
 import { ServiceFunction } from './service-function';
@@ -31,16 +33,20 @@ export interface CreatorProps {
 }
 
 /**
- * AmiRequested → CreateImage from the oldest running instance of each name → AmiCreated/AmiFailed
- * → one watcher execution per request. It may create images and tag them only while creating them.
+ * AmiRequested → CreateImage from the oldest running instance of each name → AmiCreated, and one
+ * watcher execution per request; a name that fails goes to the announcer, which publishes its
+ * AmiFailed. It may create images and tag them only while creating them.
  */
 export class Creator extends Construct {
   readonly function: ServiceFunction;
   readonly subscriptions: Subscriptions;
+  /** Publishes each failed name's AmiFailed once (`infra/creator/announcer-definition.ts`). */
+  readonly announcer: sfn.StateMachine;
 
   constructor(scope: Construct, id: string, props: CreatorProps) {
     super(scope, id);
     const waitDeadline = props.waitDeadline ?? watcherDeadline(props.watcher);
+    this.announcer = this.buildAnnouncer(props);
     this.function = new ServiceFunction(this, 'Service', {
       service: 'creator',
       description: 'ami-lifecycle: AmiRequested → CreateImage → AmiCreated/AmiFailed → watcher',
@@ -48,6 +54,7 @@ export class Creator extends Construct {
         EVENT_BUS_NAME: props.bus.eventBusName,
         LEDGER_TABLE_NAME: props.ledger.table.tableName,
         STATE_MACHINE_ARN: props.watcher.stateMachineArn,
+        ANNOUNCER_STATE_MACHINE_ARN: this.announcer.stateMachineArn,
         TIME_ZONE: props.timeZone,
         NO_REBOOT: String(props.noReboot),
         ALLOW_REBOOT: String(props.allowReboot),
@@ -92,6 +99,8 @@ export class Creator extends Construct {
     );
     props.watcher.grantStartExecution(role);
     props.watcher.grantExecution(role, 'states:DescribeExecution');
+    this.announcer.grantStartExecution(role);
+    this.announcer.grantExecution(role, 'states:DescribeExecution');
     props.bus.grantPutEventsTo(role);
 
     acknowledgeWildcardResources(
@@ -105,8 +114,8 @@ export class Creator extends Construct {
     );
     acknowledgeWildcardResources(
       this,
-      [executionArns(props.watcher)],
-      'Execution names are generated per request; DescribeExecution is limited to executions of the watcher.',
+      [executionArns(props.watcher), executionArns(this.announcer)],
+      'Execution names are generated per request; DescribeExecution is limited to executions of the watcher and the announcer.',
     );
 
     this.subscriptions = new Subscriptions(this, 'Subscriptions', {
@@ -114,6 +123,41 @@ export class Creator extends Construct {
       consumer: this.function,
       contracts: SUBSCRIPTIONS.creator,
     });
+  }
+
+  private buildAnnouncer(props: CreatorProps): sfn.StateMachine {
+    const logGroup = new logs.LogGroup(this, 'AnnouncerLogs', {
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-creator-announcer`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const { definition } = buildAnnouncerDefinition(this, {
+      bus: props.bus,
+      ledger: props.ledger.table,
+    });
+    const announcer = new sfn.StateMachine(this, 'Announcer', {
+      comment: "Publishes a failed name's AmiFailed once, then marks it published in the ledger",
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      queryLanguage: sfn.QueryLanguage.JSON_PATH,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      // Its retries take about three minutes at most.
+      timeout: Duration.hours(1),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    describeResource(announcer, {
+      [TEMPLATE_METADATA.service]: 'creator-announcer',
+      [TEMPLATE_METADATA.taskStates]: {
+        'events:putEvents': [ANNOUNCER_STATES.publish],
+        'dynamodb:updateItem': [ANNOUNCER_STATES.recordPublished],
+      },
+    });
+    acknowledge(
+      announcer,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray and the CloudWatch Logs delivery actions do not support resource-level permissions.',
+    );
+    return announcer;
   }
 }
 

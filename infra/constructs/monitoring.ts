@@ -15,6 +15,8 @@ export interface MonitoringProps {
   readonly wakeUp: sfn.IStateMachine;
   /** The janitor's purge runs. */
   readonly purgeRun: sfn.IStateMachine;
+  /** The creator's announcer of failed names. */
+  readonly announcer: sfn.IStateMachine;
   readonly alarmTopicArn?: string;
 }
 
@@ -115,6 +117,21 @@ export class Monitoring extends Construct {
       'WatcherAborted',
       'ami-lifecycle watcher executions were stopped.',
       watcherMetrics.aborted,
+    );
+    // The name's AmiFailed never went out: its ledger item stays failed and unpublished, and a
+    // repeated delivery of the request hands it to a new execution.
+    alarm(
+      'AnnouncerFailed',
+      'ami-lifecycle could not publish the AmiFailed of a failed name; see the creator-announcer log group.',
+      new cloudwatch.MathExpression({
+        expression: 'failed + timedOut + aborted',
+        usingMetrics: {
+          failed: props.announcer.metricFailed({ period: PERIOD }),
+          timedOut: props.announcer.metricTimedOut({ period: PERIOD }),
+          aborted: props.announcer.metricAborted({ period: PERIOD }),
+        },
+        period: PERIOD,
+      }),
     );
     // A failed wake-up delays a notification by up to one poll interval; it loses nothing, but
     // repeated failures (permissions, throttling) mean every AMI waits the full interval again.

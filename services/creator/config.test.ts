@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../shared/config';
 import { loadCreatorConfig } from './config';
-import { STATE_MACHINE_ARN } from './fake-cloud.test-double';
+import { ANNOUNCER_ARN, STATE_MACHINE_ARN } from './fake-cloud.test-double';
 
 const valid = {
   EVENT_BUS_NAME: 'ami-lifecycle',
   LEDGER_TABLE_NAME: 'ami-lifecycle-requests',
   STATE_MACHINE_ARN,
+  ANNOUNCER_STATE_MACHINE_ARN: ANNOUNCER_ARN,
 };
 
 describe('loadCreatorConfig', () => {
@@ -15,6 +16,7 @@ describe('loadCreatorConfig', () => {
       eventBusName: 'ami-lifecycle',
       ledgerTableName: 'ami-lifecycle-requests',
       stateMachineArn: STATE_MACHINE_ARN,
+      announcerArn: ANNOUNCER_ARN,
       timeZone: 'UTC',
       noReboot: true,
       allowReboot: false,

@@ -12,6 +12,10 @@ export const creatorConfigSchema = z.object({
   STATE_MACHINE_ARN: env
     .required()
     .check(z.regex(STATE_MACHINE_ARN, { error: 'must be a Step Functions state machine ARN' })),
+  /** The state machine that publishes each failed name's AmiFailed. */
+  ANNOUNCER_STATE_MACHINE_ARN: env
+    .required()
+    .check(z.regex(STATE_MACHINE_ARN, { error: 'must be a Step Functions state machine ARN' })),
   /** AMI names carry the local time of this IANA zone. */
   TIME_ZONE: z._default(
     z.string().check(
@@ -33,6 +37,7 @@ export interface CreatorConfig {
   readonly eventBusName: string;
   readonly ledgerTableName: string;
   readonly stateMachineArn: string;
+  readonly announcerArn: string;
   readonly timeZone: string;
   readonly noReboot: boolean;
   readonly allowReboot: boolean;
@@ -49,6 +54,7 @@ export function loadCreatorConfig(
     eventBusName: parsed.EVENT_BUS_NAME,
     ledgerTableName: parsed.LEDGER_TABLE_NAME,
     stateMachineArn: parsed.STATE_MACHINE_ARN,
+    announcerArn: parsed.ANNOUNCER_STATE_MACHINE_ARN,
     timeZone: parsed.TIME_ZONE,
     noReboot: parsed.NO_REBOOT,
     allowReboot: parsed.ALLOW_REBOOT,

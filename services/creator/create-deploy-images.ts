@@ -3,7 +3,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import pLimit from 'p-limit';
 import { AmiCreatedV1 } from '../../events/ami-created.v1';
-import { AmiFailedV1 } from '../../events/ami-failed.v1';
+import type { AmiFailedV1Detail } from '../../events/ami-failed.v1';
 import type { AmiRequestedV1Detail } from '../../events/ami-requested.v1';
 import { SOURCES } from '../../events/contract';
 import { type OutgoingEvent, type PublishOptions, publishEvents } from '../../events/publish';
@@ -11,6 +11,7 @@ import type { Clock } from '../shared/clock';
 import { type Logger, METRIC, type Metrics, MetricUnit } from '../shared/observability';
 import type { RequestLedger, RequestOrigin } from '../shared/request-ledger';
 import { hasEnded, type LedgerRecord } from '../shared/request-ledger-record';
+import { announceFailure } from './announce-failure';
 import type { CreatorConfig } from './config';
 import { createDeployImage, type DeployImageOutcome } from './create-deploy-image';
 import { startWatcher } from './start-watcher';
@@ -66,8 +67,8 @@ export class DeployImagesIncompleteError extends Error {
 
 /**
  * Handles one AmiRequested: one deploy AMI per instance name (in parallel, bounded by
- * CREATE_CONCURRENCY), then one watcher execution for all images made, then AmiCreated /
- * AmiFailed. Every step is idempotent on the request id, so when a later step throws the platform
+ * CREATE_CONCURRENCY), then one watcher execution for all images made, then AmiCreated, and each
+ * failed name to the announcer, which publishes its AmiFailed. Every step is idempotent on the request id, so when a later step throws the platform
  * can redeliver the whole request safely. Execution starts before publishing: an image announced
  * as created is always being watched.
  *
@@ -142,11 +143,18 @@ export async function createDeployImages(
   ];
   const occurredAt = clock().toISOString();
   const metadata = { schemaVersion: 1 as const, requestId, occurredAt };
-  const events = outcomeEvents(toAnnounce, metadata, noReboot);
-  await publishEvents(eventBridge, config.eventBusName, events, deps.publishOptions);
+  await publishEvents(
+    eventBridge,
+    config.eventBusName,
+    createdEvents(toAnnounce, metadata, noReboot),
+    deps.publishOptions,
+  );
+  // A failure is a terminal event: the announcer publishes it and marks it published, once
+  // however often this request is delivered (see announce-failure.ts).
+  const announce = pLimit(config.createConcurrency);
   await Promise.all(
-    settled.map((outcome) =>
-      deps.ledger.markPublished({ requestId, instanceName: outcome.instanceName }),
+    settled.map((failure) =>
+      announce(() => announceFailure(sfn, config.announcerArn, failedDetail(failure, metadata))),
     ),
   );
 
@@ -269,36 +277,38 @@ function rebootNotAllowed(instanceName: string): DeployImageOutcome {
   };
 }
 
-/** AmiCreated per image, AmiFailed per failed name; deferred names are announced once settled. */
-function outcomeEvents(
+/** AmiCreated per image handed to the watcher in this delivery. */
+function createdEvents(
   outcomes: readonly DeployImageOutcome[],
   metadata: { schemaVersion: 1; requestId: string; occurredAt: string },
   noReboot: boolean,
 ): OutgoingEvent[] {
-  const events: OutgoingEvent[] = [];
-  for (const outcome of outcomes) {
-    if (outcome.kind === 'created') {
-      events.push({
-        contract: AmiCreatedV1,
-        source: SOURCES.creator,
-        detail: {
-          metadata,
-          data: { ...outcome.image, noReboot, createdAt: outcome.createdAt.toISOString() },
-        },
-      });
-    } else if (outcome.kind === 'failed') {
-      const { kind: _kind, ...failure } = outcome;
-      events.push({
-        contract: AmiFailedV1,
-        source: SOURCES.creator,
-        detail: {
-          metadata,
-          data: { requestId: metadata.requestId, ...failure, failedAt: metadata.occurredAt },
-        },
-      });
-    }
-  }
-  return events;
+  return outcomes.flatMap((outcome): OutgoingEvent[] =>
+    outcome.kind === 'created'
+      ? [
+          {
+            contract: AmiCreatedV1,
+            source: SOURCES.creator,
+            detail: {
+              metadata,
+              data: { ...outcome.image, noReboot, createdAt: outcome.createdAt.toISOString() },
+            },
+          },
+        ]
+      : [],
+  );
+}
+
+/** The AmiFailed detail of a failed name, as its announcer publishes it. */
+function failedDetail(
+  outcome: Extract<DeployImageOutcome, { kind: 'failed' }>,
+  metadata: { schemaVersion: 1; requestId: string; occurredAt: string },
+): AmiFailedV1Detail {
+  const { kind: _kind, ...failure } = outcome;
+  return {
+    metadata,
+    data: { requestId: metadata.requestId, ...failure, failedAt: metadata.occurredAt },
+  };
 }
 
 function logOutcome(logger: Logger, outcome: NameOutcome): void {

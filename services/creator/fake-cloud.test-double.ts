@@ -22,9 +22,11 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { AmiFailedV1Detail } from '../../events/ami-failed.v1';
 
 export const ACCOUNT = '123456789012';
 export const STATE_MACHINE_ARN = `arn:aws:states:ap-northeast-2:${ACCOUNT}:stateMachine:ami-lifecycle-watcher`;
+export const ANNOUNCER_ARN = `arn:aws:states:ap-northeast-2:${ACCOUNT}:stateMachine:ami-lifecycle-announcer`;
 
 export function ec2Error(name: string, message: string): EC2ServiceException {
   return new EC2ServiceException({ name, message, $fault: 'client', $metadata: {} });
@@ -127,10 +129,21 @@ export function fakeEc2Account({ pageSize = 2 }: { pageSize?: number } = {}) {
   return { ec2, images, addInstance, addImage, failCreateImage };
 }
 
-/** A Standard state machine's name rules: same name and input returns the running execution. */
-export function fakeStateMachine() {
+/** What an announcer execution does when it starts: publish the detail, mark it published. */
+export type Announce = (detail: AmiFailedV1Detail) => void | Promise<void>;
+
+/**
+ * The watcher and the announcer as Standard state machines' name rules make them: the same name
+ * and input returns the execution there is; another input answers ExecutionAlreadyExists. An
+ * announcer execution runs `announce` once, when it starts: SUCCEEDED if that returns, FAILED if
+ * it throws (the start itself succeeds either way, as on AWS).
+ */
+export function fakeStateMachine(announce: Announce = () => {}) {
   const sfn = mockClient(SFNClient);
+  /** The watcher's executions. */
   const executions = new Map<string, { arn: string; input: string }>();
+  /** The announcer's executions. */
+  const announcements = new Map<string, { arn: string; input: string; status: string }>();
   const startFailures: Error[] = [];
 
   /** The next StartExecution calls fail with these errors, one each, then work again. */
@@ -138,22 +151,36 @@ export function fakeStateMachine() {
     startFailures.push(...errors);
   };
 
-  sfn.on(StartExecutionCommand).callsFake(({ name, input }) => {
+  sfn.on(StartExecutionCommand).callsFake(async ({ stateMachineArn, name, input }) => {
     const failure = startFailures.shift();
     if (failure) throw failure;
-    const arn = `arn:aws:states:ap-northeast-2:${ACCOUNT}:execution:ami-lifecycle-watcher:${name}`;
-    const existing = executions.get(arn);
+    const announcer = stateMachineArn === ANNOUNCER_ARN;
+    const arn = `${(stateMachineArn ?? '').replace(':stateMachine:', ':execution:')}:${name}`;
+    const existing = (announcer ? announcements : executions).get(arn);
     if (existing && existing.input !== input) {
       throw new ExecutionAlreadyExists({
         message: `Execution Already Exists: '${arn}'`,
         $metadata: {},
       });
     }
-    executions.set(arn, { arn, input: input ?? '{}' });
+    if (!announcer) {
+      executions.set(arn, { arn, input: input ?? '{}' });
+    } else if (!existing) {
+      const execution = { arn, input: input ?? '{}', status: 'RUNNING' };
+      announcements.set(arn, execution);
+      try {
+        await announce(JSON.parse(execution.input).detail);
+        execution.status = 'SUCCEEDED';
+      } catch {
+        execution.status = 'FAILED';
+      }
+    }
     return { executionArn: arn, startDate: new Date() };
   });
 
   sfn.on(DescribeExecutionCommand).callsFake(({ executionArn }) => {
+    const announced = announcements.get(executionArn ?? '');
+    if (announced) return { executionArn, input: announced.input, status: announced.status };
     const execution = executions.get(executionArn ?? '');
     if (!execution) {
       throw new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} });
@@ -172,7 +199,7 @@ export function fakeStateMachine() {
     return byImage;
   };
 
-  return { sfn, executions, watchers, failStartExecution };
+  return { sfn, executions, announcements, watchers, failStartExecution };
 }
 
 function matches(filters: Filter[], valuesOf: (name: string) => (string | undefined)[]): boolean {

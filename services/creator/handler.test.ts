@@ -15,9 +15,11 @@ import { PublishError } from '../../events/publish';
 import { startLedgerTables } from '../shared/ledger-tables.test-support';
 import { createObservability, METRIC, MetricUnit } from '../shared/observability';
 import type { RequestLedger } from '../shared/request-ledger';
+import { announcementName } from './announce-failure';
 import type { CreatorConfig } from './config';
 import { type CreatorDependencies, DeployImagesIncompleteError } from './create-deploy-images';
 import {
+  ANNOUNCER_ARN,
   ec2Error,
   fakeEc2Account,
   fakeStateMachine,
@@ -34,6 +36,10 @@ vi.hoisted(() => {
     'STATE_MACHINE_ARN',
     'arn:aws:states:ap-northeast-2:123456789012:stateMachine:ami-lifecycle-watcher',
   );
+  vi.stubEnv(
+    'ANNOUNCER_STATE_MACHINE_ARN',
+    'arn:aws:states:ap-northeast-2:123456789012:stateMachine:ami-lifecycle-announcer',
+  );
 });
 
 const REQUEST = '01JDEPLOY0000000000000001';
@@ -42,6 +48,7 @@ const config: CreatorConfig = {
   eventBusName: 'ami-lifecycle',
   ledgerTableName: 'ami-lifecycle-requests',
   stateMachineArn: STATE_MACHINE_ARN,
+  announcerArn: ANNOUNCER_ARN,
   timeZone: 'UTC',
   noReboot: true,
   allowReboot: false,
@@ -138,7 +145,22 @@ describe('creator handler', () => {
   beforeEach(async () => {
     ({ ledger } = await tables.fresh(() => NOW));
     account = fakeEc2Account();
-    machine = fakeStateMachine();
+    // The announcer publishes the failure it is given and marks it published, as its states do.
+    machine = fakeStateMachine(async (detail) => {
+      await new EventBridgeClient({ region: 'ap-northeast-2' }).send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: config.eventBusName,
+              Source: 'ami-lifecycle.creator',
+              DetailType: 'AmiFailed',
+              Detail: JSON.stringify(detail),
+            },
+          ],
+        }),
+      );
+      await ledger.markPublished(detail.data);
+    });
     eventBridge.reset();
     eventBridge.on(PutEventsCommand).callsFake(acceptAll);
     account.addInstance({
@@ -273,7 +295,7 @@ describe('creator handler', () => {
 
     // Assess
     expect(account.ec2).not.toHaveReceivedCommand(CreateImageCommand);
-    expect(machine.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(machine.executions.size).toBe(0);
     expect(result.failed).toEqual([
       { instanceName: 'service-api', reason: 'reboot-not-allowed' },
       { instanceName: 'service-worker', reason: 'reboot-not-allowed' },
@@ -482,8 +504,9 @@ describe('creator handler', () => {
     );
 
     expect(result.executionArns).toEqual([]);
-    expect(machine.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(machine.executions.size).toBe(0);
     expect(publishedOf('AmiFailed')).toHaveLength(2);
+    expect(machine.announcements.size).toBe(2);
   });
 
   it('should create no second AMI and start no second execution for a redelivered event', async () => {
@@ -620,9 +643,36 @@ describe('creator handler', () => {
 
   it('should publish in batches of at most 10 entries', async () => {
     const names = Array.from({ length: 12 }, (_, index) => `service-${index}`);
+    names.forEach((name, index) => {
+      account.addInstance({
+        id: `i-0c${String(index).padStart(15, '0')}`,
+        name,
+        launchTime: '2025-05-03T08:00:00Z',
+      });
+    });
     await createHandler(deps())(amiRequested({ instanceNames: names }));
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 2);
-    expect(publishedOf('AmiFailed')).toHaveLength(12);
+    expect(publishedOf('AmiCreated')).toHaveLength(12);
+  });
+
+  it('should hand each failed name to its own announcer execution, once per name', async () => {
+    const names = ['service-ghost', 'service-phantom'];
+    await createHandler(deps())(amiRequested({ instanceNames: names }));
+    await createHandler(deps())(amiRequested({ instanceNames: names }));
+
+    expect([...machine.announcements.keys()].sort()).toEqual(
+      names
+        .map(
+          (name) =>
+            `${ANNOUNCER_ARN.replace(':stateMachine:', ':execution:')}:${announcementName(REQUEST, name)}`,
+        )
+        .sort(),
+    );
+    expect(
+      publishedOf('AmiFailed')
+        .map((detail) => detail.data.instanceName)
+        .sort(),
+    ).toEqual(names);
   });
 
   it('should run at most CREATE_CONCURRENCY names at once', async () => {

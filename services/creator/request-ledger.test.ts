@@ -13,7 +13,12 @@ import { createObservability } from '../shared/observability';
 import type { RequestLedger } from '../shared/request-ledger';
 import type { CreatorConfig } from './config';
 import { type CreatorDependencies, createDeployImages } from './create-deploy-images';
-import { fakeEc2Account, fakeStateMachine, STATE_MACHINE_ARN } from './fake-cloud.test-double';
+import {
+  ANNOUNCER_ARN,
+  fakeEc2Account,
+  fakeStateMachine,
+  STATE_MACHINE_ARN,
+} from './fake-cloud.test-double';
 
 const REQUEST = '01JLEDGER000000000000001';
 const OTHER = '01JLEDGER000000000000002';
@@ -23,6 +28,7 @@ const config: CreatorConfig = {
   eventBusName: 'ami-lifecycle',
   ledgerTableName: 'unused: the ledger is injected',
   stateMachineArn: STATE_MACHINE_ARN,
+  announcerArn: ANNOUNCER_ARN,
   timeZone: 'UTC',
   noReboot: true,
   allowReboot: false,
@@ -61,7 +67,22 @@ describe('the creator and the request ledger', () => {
   beforeEach(async () => {
     ({ ledger } = await tables.fresh(() => AT_12_00));
     account = fakeEc2Account();
-    fakeStateMachine();
+    // The announcer publishes the failure it is given and marks it published, as its states do.
+    fakeStateMachine(async (detail) => {
+      await new EventBridgeClient({ region: 'ap-northeast-2' }).send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: config.eventBusName,
+              Source: 'ami-lifecycle.creator',
+              DetailType: 'AmiFailed',
+              Detail: JSON.stringify(detail),
+            },
+          ],
+        }),
+      );
+      await ledger.markPublished(detail.data);
+    });
     failPublishing = false;
     accepted = [];
     eventBridge.reset();
@@ -147,9 +168,35 @@ describe('the creator and the request ledger', () => {
     expect(account.ec2).not.toHaveReceivedCommand(CreateImageCommand);
   });
 
+  it('should publish a failure once when the delivery that published it is cut before recording it', async () => {
+    // Prepare: the first write marking a name published fails, as if the process died there.
+    let cut = false;
+    const cutLedger: RequestLedger = Object.assign(Object.create(ledger), {
+      markPublished: async (key: { requestId: string; instanceName: string }) => {
+        if (!cut) {
+          cut = true;
+          throw new Error('killed');
+        }
+        return ledger.markPublished(key);
+      },
+    });
+
+    // Act: that delivery, then the platform's redelivery of the same request.
+    await createDeployImages(request(REQUEST, ['service-ghost']), {
+      ...deps(),
+      ledger: cutLedger,
+    }).catch(() => undefined);
+    await createDeployImages(request(REQUEST, ['service-ghost']), deps(AT_12_05));
+
+    // Assess
+    expect(published('AmiFailed').map((detail) => detail.data.instanceName)).toEqual([
+      'service-ghost',
+    ]);
+  });
+
   it('should announce on redelivery a failure whose publish failed, once', async () => {
     failPublishing = true;
-    await expect(createDeployImages(request(REQUEST, ['service-ghost']), deps())).rejects.toThrow();
+    await createDeployImages(request(REQUEST, ['service-ghost']), deps()).catch(() => undefined);
     expect(await ledger.read({ requestId: REQUEST, instanceName: 'service-ghost' })).toMatchObject({
       state: 'failed',
       published: false,

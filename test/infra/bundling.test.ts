@@ -23,6 +23,7 @@ import { propertyOf, resourcesWithMetadata, templateJson } from './template';
 
 const ACCOUNT = '123456789012';
 const WATCHER_ARN = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:watcher`;
+const ANNOUNCER_ARN = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:announcer`;
 const JOURNAL = 'purge-journal';
 const LEDGER = 'request-ledger';
 
@@ -56,11 +57,16 @@ describe('function bundles', () => {
     ec2 = createEc2Service({ accountId: ACCOUNT, fixture: defaultFixture(new Date()) });
     bus = createEventBus({ account: ACCOUNT, busNames: ['bus'] });
     stepFunctions = createStepFunctions({ taskHandlers: {} });
-    stepFunctions.registerStateMachine({
-      arn: WATCHER_ARN,
-      name: 'watcher',
-      definition: { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } } as never,
-    });
+    for (const [arn, name] of [
+      [WATCHER_ARN, 'watcher'],
+      [ANNOUNCER_ARN, 'announcer'],
+    ] as const) {
+      stepFunctions.registerStateMachine({
+        arn,
+        name,
+        definition: { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } } as never,
+      });
+    }
     dynamodb = await startLocalDynamoDb({
       region: 'us-east-1',
       tables: [
@@ -148,6 +154,7 @@ describe('function bundles', () => {
       EVENT_BUS_NAME: 'bus',
       LEDGER_TABLE_NAME: LEDGER,
       STATE_MACHINE_ARN: WATCHER_ARN,
+      ANNOUNCER_STATE_MACHINE_ARN: ANNOUNCER_ARN,
     }).invoke({
       version: '0',
       id: '7c9a1a1e-0000-4000-8000-000000000001',
@@ -175,9 +182,12 @@ describe('function bundles', () => {
       Reason: 'Deploy',
       'ami-lifecycle:instance-name': 'service-api',
     });
-    expect(bus.events().map((event) => event['detail-type'])).toEqual(
-      expect.arrayContaining(['AmiCreated', 'AmiFailed']),
-    );
+    expect(bus.events().map((event) => event['detail-type'])).toEqual(['AmiCreated']);
+    // The failed name went to the announcer, which publishes its AmiFailed.
+    const announced = stepFunctions.listExecutions({ stateMachineArn: ANNOUNCER_ARN }).executions;
+    expect(announced.map((execution) => JSON.parse(execution.input ?? '{}'))).toMatchObject([
+      { detail: { data: { instanceName: 'no-such-name', reason: 'instance-not-found' } } },
+    ]);
   });
 
   it('should run a purge with the janitor bundle, reading per-snapshot results', async () => {

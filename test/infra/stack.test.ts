@@ -101,6 +101,9 @@ describe('service functions', () => {
       EVENT_BUS_NAME: 'EventsBus45DE4339',
       LEDGER_TABLE_NAME: expect.stringMatching(/^RequestsTable/),
       STATE_MACHINE_ARN: expect.stringMatching(/^arn:aws:states:.+:stateMachine:Watcher/),
+      ANNOUNCER_STATE_MACHINE_ARN: expect.stringMatching(
+        /^arn:aws:states:.+:stateMachine:CreatorAnnouncer/,
+      ),
       TIME_ZONE: 'UTC',
       NO_REBOOT: 'true',
       ALLOW_REBOOT: 'false',
@@ -657,6 +660,31 @@ describe('watcher and monitoring', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric });
     }
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
+  });
+
+  it('should alarm when the announcer of a failed name fails, times out or is stopped', () => {
+    const [[announcerId] = []] = resourcesWithMetadata(
+      json,
+      'AWS::StepFunctions::StateMachine',
+      TEMPLATE_METADATA.service,
+    ).filter(
+      ([, resource]) => resource.Metadata?.[TEMPLATE_METADATA.service] === 'creator-announcer',
+    );
+    const alarm = Object.values(json.Resources).find(
+      (resource) =>
+        resource.Type === 'AWS::CloudWatch::Alarm' &&
+        String(resource.Properties?.AlarmDescription).includes('AmiFailed of a failed name'),
+    );
+    const metrics = (alarm?.Properties?.Metrics ?? []) as {
+      MetricStat?: { Metric: { MetricName: string; Dimensions: { Value: unknown }[] } };
+    }[];
+    const watched = metrics.flatMap(({ MetricStat }) => (MetricStat ? [MetricStat.Metric] : []));
+    expect(watched.map((metric) => metric.MetricName).sort()).toEqual([
+      'ExecutionsAborted',
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+    ]);
+    for (const metric of watched) expect(metric.Dimensions[0]?.Value).toEqual({ Ref: announcerId });
   });
 
   it('should count the failed child executions of the watcher (one per AMI) in WatcherFailed', () => {

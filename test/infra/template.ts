@@ -89,7 +89,7 @@ export function watcherDefinition(template: CfnTemplate): StateMachineDefinition
 /** The definition of the state machine with this service metadata, as deployed. */
 export function stateMachineDefinition(
   template: CfnTemplate,
-  service: 'watcher' | 'watcher-wake-up',
+  service: 'watcher' | 'watcher-wake-up' | 'creator-announcer',
 ): StateMachineDefinition {
   const [, stateMachine] =
     Object.entries(template.Resources).find(

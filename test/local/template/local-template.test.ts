@@ -28,9 +28,14 @@ describe('the synthesized stack as the local cloud reads it', () => {
           type: 'STANDARD',
           arn: 'arn:aws:states:us-east-1:123456789012:stateMachine:AmiLifecycle-purge-run',
         },
+        {
+          service: 'creator-announcer',
+          type: 'STANDARD',
+          arn: expect.stringMatching(/^arn:aws:states:us-east-1:123456789012:stateMachine:/),
+        },
       ]),
     );
-    expect(template.stateMachines).toHaveLength(3);
+    expect(template.stateMachines).toHaveLength(4);
     // Every reference is resolved: no CloudFormation left in what the engine runs.
     expect(JSON.stringify(template.stateMachines)).not.toMatch(/Fn::|"Ref"|\$\{Token/);
   });
@@ -64,7 +69,7 @@ describe('the synthesized stack as the local cloud reads it', () => {
     const journal = template.tables.find((candidate) => candidate.partitionKey.name === 'runId');
     expect(journal?.sortKey).toEqual({ name: 'entry', type: 'S' });
     expect(journal?.timeToLiveAttribute).toBe('expiresAt');
-    for (const machine of template.stateMachines.filter((m) => m.service !== 'purge-run')) {
+    for (const machine of template.stateMachines.filter((m) => m.service.startsWith('watcher'))) {
       expect(JSON.stringify(machine.definition)).toContain(`"TableName":"${table?.name}"`);
     }
   });
