@@ -49,7 +49,8 @@ export class Creator extends Construct {
     this.announcer = this.buildAnnouncer(props);
     this.function = new ServiceFunction(this, 'Service', {
       service: 'creator',
-      description: 'ami-lifecycle: AmiRequested → CreateImage → AmiCreated/AmiFailed → watcher',
+      description:
+        'ami-lifecycle: AmiRequested → CreateImage → AmiCreated → watcher; failures → announcer',
       environment: {
         EVENT_BUS_NAME: props.bus.eventBusName,
         LEDGER_TABLE_NAME: props.ledger.table.tableName,

@@ -68,8 +68,8 @@ export class DeployImagesIncompleteError extends Error {
 /**
  * Handles one AmiRequested: one deploy AMI per instance name (in parallel, bounded by
  * CREATE_CONCURRENCY), then one watcher execution for all images made, then AmiCreated, and each
- * failed name to the announcer, which publishes its AmiFailed. Every step is idempotent on the request id, so when a later step throws the platform
- * can redeliver the whole request safely. Execution starts before publishing: an image announced
+ * failed name to the announcer, which publishes its AmiFailed. Every step is idempotent on the
+ * request id, so when a later step throws the platform can redeliver the whole request safely. Execution starts before publishing: an image announced
  * as created is always being watched.
  *
  * A delivery that leaves a name unsettled (a transient EC2 error, a taken name not visible yet)

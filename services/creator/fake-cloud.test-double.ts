@@ -14,6 +14,7 @@ import {
   type Instance,
   type Tag,
 } from '@aws-sdk/client-ec2';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
@@ -22,7 +23,9 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { AmiFailedV1Detail } from '../../events/ami-failed.v1';
+import { AmiFailedV1, type AmiFailedV1Detail } from '../../events/ami-failed.v1';
+import { SOURCES } from '../../events/contract';
+import type { RequestLedger } from '../shared/request-ledger';
 
 export const ACCOUNT = '123456789012';
 export const STATE_MACHINE_ARN = `arn:aws:states:ap-northeast-2:${ACCOUNT}:stateMachine:ami-lifecycle-watcher`;
@@ -131,6 +134,31 @@ export function fakeEc2Account({ pageSize = 2 }: { pageSize?: number } = {}) {
 
 /** What an announcer execution does when it starts: publish the detail, mark it published. */
 export type Announce = (detail: AmiFailedV1Detail) => void | Promise<void>;
+
+/**
+ * The announcer's two states played by hand: PutEvents of the AmiFailed (through whatever mocks
+ * EventBridgeClient, so the test sees it published) and the ledger's RecordPublished write.
+ */
+export function announceThrough(
+  eventBusName: string,
+  ledger: Pick<RequestLedger, 'markPublished'>,
+): Announce {
+  return async (detail) => {
+    await new EventBridgeClient({ region: 'ap-northeast-2' }).send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: eventBusName,
+            Source: SOURCES.creator,
+            DetailType: AmiFailedV1.detailType,
+            Detail: JSON.stringify(detail),
+          },
+        ],
+      }),
+    );
+    await ledger.markPublished(detail.data);
+  };
+}
 
 /**
  * The watcher and the announcer as Standard state machines' name rules make them: the same name

@@ -20,6 +20,7 @@ import type { CreatorConfig } from './config';
 import { type CreatorDependencies, DeployImagesIncompleteError } from './create-deploy-images';
 import {
   ANNOUNCER_ARN,
+  announceThrough,
   ec2Error,
   fakeEc2Account,
   fakeStateMachine,
@@ -146,21 +147,7 @@ describe('creator handler', () => {
     ({ ledger } = await tables.fresh(() => NOW));
     account = fakeEc2Account();
     // The announcer publishes the failure it is given and marks it published, as its states do.
-    machine = fakeStateMachine(async (detail) => {
-      await new EventBridgeClient({ region: 'ap-northeast-2' }).send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              EventBusName: config.eventBusName,
-              Source: 'ami-lifecycle.creator',
-              DetailType: 'AmiFailed',
-              Detail: JSON.stringify(detail),
-            },
-          ],
-        }),
-      );
-      await ledger.markPublished(detail.data);
-    });
+    machine = fakeStateMachine(announceThrough(config.eventBusName, ledger));
     eventBridge.reset();
     eventBridge.on(PutEventsCommand).callsFake(acceptAll);
     account.addInstance({

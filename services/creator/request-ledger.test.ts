@@ -15,6 +15,7 @@ import type { CreatorConfig } from './config';
 import { type CreatorDependencies, createDeployImages } from './create-deploy-images';
 import {
   ANNOUNCER_ARN,
+  announceThrough,
   fakeEc2Account,
   fakeStateMachine,
   STATE_MACHINE_ARN,
@@ -68,21 +69,7 @@ describe('the creator and the request ledger', () => {
     ({ ledger } = await tables.fresh(() => AT_12_00));
     account = fakeEc2Account();
     // The announcer publishes the failure it is given and marks it published, as its states do.
-    fakeStateMachine(async (detail) => {
-      await new EventBridgeClient({ region: 'ap-northeast-2' }).send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              EventBusName: config.eventBusName,
-              Source: 'ami-lifecycle.creator',
-              DetailType: 'AmiFailed',
-              Detail: JSON.stringify(detail),
-            },
-          ],
-        }),
-      );
-      await ledger.markPublished(detail.data);
-    });
+    fakeStateMachine(announceThrough(config.eventBusName, ledger));
     failPublishing = false;
     accepted = [];
     eventBridge.reset();

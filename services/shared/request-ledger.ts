@@ -179,7 +179,11 @@ export class RequestLedger {
     });
   }
 
-  /** The name's terminal event is on the bus: its terminal state is final. */
+  /**
+   * The name's terminal event is on the bus: its terminal state is final. The state machines that
+   * publish terminal events make this write in their RecordPublished states (the watcher's, the
+   * creator's announcer's); tests use this method to play those states.
+   */
   async markPublished(key: NameKey): Promise<void> {
     await this.update(key, {
       set: { [A.published]: true },
