@@ -123,15 +123,7 @@ export class Monitoring extends Construct {
     alarm(
       'AnnouncerFailed',
       'ami-lifecycle could not publish the AmiFailed of a failed name; see the creator-announcer log group.',
-      new cloudwatch.MathExpression({
-        expression: 'failed + timedOut + aborted',
-        usingMetrics: {
-          failed: props.announcer.metricFailed({ period: PERIOD }),
-          timedOut: props.announcer.metricTimedOut({ period: PERIOD }),
-          aborted: props.announcer.metricAborted({ period: PERIOD }),
-        },
-        period: PERIOD,
-      }),
+      executionsNotSucceeded(props.announcer),
     );
     // A failed wake-up delays a notification by up to one poll interval; it loses nothing, but
     // repeated failures (permissions, throttling) mean every AMI waits the full interval again.
@@ -144,15 +136,7 @@ export class Monitoring extends Construct {
     alarm(
       'PurgeRunFailed',
       'ami-lifecycle purge runs failed, timed out or were stopped; see the purge-run log group.',
-      new cloudwatch.MathExpression({
-        expression: 'failed + timedOut + aborted',
-        usingMetrics: {
-          failed: props.purgeRun.metricFailed({ period: PERIOD }),
-          timedOut: props.purgeRun.metricTimedOut({ period: PERIOD }),
-          aborted: props.purgeRun.metricAborted({ period: PERIOD }),
-        },
-        period: PERIOD,
-      }),
+      executionsNotSucceeded(props.purgeRun),
     );
 
     // A revoked or mistyped webhook URL: its notifications wait in the dead-letter queue until
@@ -214,4 +198,17 @@ function amiMetric(metricName: string, label: string): cloudwatch.MathExpression
 
 function capitalize(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+/** Executions of a state machine that failed, timed out or were stopped, per period. */
+function executionsNotSucceeded(stateMachine: sfn.IStateMachine): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: 'failed + timedOut + aborted',
+    usingMetrics: {
+      failed: stateMachine.metricFailed({ period: PERIOD }),
+      timedOut: stateMachine.metricTimedOut({ period: PERIOD }),
+      aborted: stateMachine.metricAborted({ period: PERIOD }),
+    },
+    period: PERIOD,
+  });
 }
