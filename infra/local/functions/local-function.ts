@@ -135,6 +135,10 @@ export class LocalFunction implements BudgetedFunction {
     } = this.options;
     const worker = new Worker(WORKER_URL, {
       workerData: { entry, exportName, functionName, functionArn, memoryMb },
+      // Not the parent's flags: `npm start` runs under `--import tsx`, whose loader would cost
+      // every environment most of a second to start and slow each import, and a bundle needs
+      // none (a TypeScript entry loads tsx itself, see function-worker.mjs).
+      execArgv: [],
       env: { ...environment },
       resourceLimits: heapLimits(memoryMb),
       stdout: true,
