@@ -154,7 +154,19 @@ export async function createDeployImages(
   const announce = pLimit(config.createConcurrency);
   await Promise.all(
     settled.map((failure) =>
-      announce(() => announceFailure(sfn, config.announcerArn, failedDetail(failure, metadata))),
+      announce(async () => {
+        const handover = await announceFailure(
+          sfn,
+          config.announcerArn,
+          failedDetail(failure, metadata),
+        );
+        logger.info(
+          handover.started
+            ? 'failure handed to the announcer'
+            : 'failure already with the announcer',
+          { instanceName: failure.instanceName, executionArn: handover.executionArn },
+        );
+      }),
     ),
   );
 
