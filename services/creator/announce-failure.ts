@@ -26,8 +26,10 @@ export class AnnounceFailureError extends Error {
  * The execution is named after the request and the instance name, so every delivery of the
  * request hands the same failure to the same execution: Step Functions answers a repeated start
  * with the execution it has (`ExecutionAlreadyExists` when the input differs, as a redelivery's
- * later `failedAt` does). Only an execution that ended without publishing (FAILED, TIMED_OUT,
- * ABORTED) makes way for the next name, `<name>-2` and so on.
+ * later `failedAt` does). Only an execution that ended without succeeding (FAILED, TIMED_OUT,
+ * ABORTED) makes way for the next name, `<name>-2` and so on. A failed one never got its event
+ * out (a publish that worked leads to success). One that timed out (an hour, against minutes of
+ * retries) or was stopped by hand after its publish is the one case of a name announced twice.
  */
 export async function announceFailure(
   sfn: SFNClient,
