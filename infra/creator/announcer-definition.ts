@@ -6,7 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { AmiFailedV1 } from '../../events/ami-failed.v1';
 import { SOURCES } from '../../events/contract';
-import { LEDGER_ATTRIBUTES as LEDGER } from '../../services/shared/request-ledger-record';
+import { recordPublishedState } from '../ledger-states';
 
 /** State names, read by the local cloud's task metadata and by operators in histories. */
 export const ANNOUNCER_STATES = {
@@ -54,30 +54,10 @@ export function buildAnnouncerDefinition(scope: Construct, props: AnnouncerDefin
   });
 
   const done = new sfn.Succeed(scope, ANNOUNCER_STATES.done);
-  const recordPublished = new tasks.DynamoUpdateItem(scope, ANNOUNCER_STATES.recordPublished, {
-    comment: 'The terminal event is out: the name has ended for good',
-    table: props.ledger,
-    key: {
-      [LEDGER.requestId]: tasks.DynamoAttributeValue.fromString(
-        sfn.JsonPath.stringAt('$.detail.data.requestId'),
-      ),
-      [LEDGER.instanceName]: tasks.DynamoAttributeValue.fromString(
-        sfn.JsonPath.stringAt('$.detail.data.instanceName'),
-      ),
-    },
-    updateExpression: 'SET #published = :true',
-    conditionExpression: 'attribute_exists(#published)',
-    expressionAttributeNames: { '#published': LEDGER.published },
-    expressionAttributeValues: { ':true': tasks.DynamoAttributeValue.fromBoolean(true) },
-    resultPath: sfn.JsonPath.DISCARD,
-  });
-  recordPublished.addRetry({
-    errors: [sfn.Errors.ALL],
-    interval: Duration.seconds(1),
-    backoffRate: 2,
-    maxAttempts: 6,
-    maxDelay: Duration.seconds(30),
-    jitterStrategy: sfn.JitterType.FULL,
+  const recordPublished = recordPublishedState(scope, ANNOUNCER_STATES.recordPublished, {
+    ledger: props.ledger,
+    requestIdPath: '$.detail.data.requestId',
+    instanceNamePath: '$.detail.data.instanceName',
   });
   // The event is out whatever happens here. A record left unpublished makes the next delivery
   // hand the failure over again, to this same execution: nothing is published twice.

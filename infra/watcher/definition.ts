@@ -8,6 +8,7 @@ import { AmiAvailableV1 } from '../../events/ami-available.v1';
 import { AmiFailedV1, type AmiFailureReason } from '../../events/ami-failed.v1';
 import { SOURCES } from '../../events/contract';
 import { LEDGER_ATTRIBUTES as LEDGER } from '../../services/shared/request-ledger-record';
+import { recordPublishedState, retryBriefly } from '../ledger-states';
 
 /**
  * State names are part of the interface: the local cloud overrides Wait durations and Task
@@ -202,16 +203,6 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
     resultPath: sfn.JsonPath.DISCARD,
   });
 
-  const retryBriefly = (task: sfn.TaskStateBase) =>
-    task.addRetry({
-      errors: [sfn.Errors.ALL],
-      interval: Duration.seconds(1),
-      backoffRate: 2,
-      maxAttempts: 6,
-      maxDelay: Duration.seconds(30),
-      jitterStrategy: sfn.JitterType.FULL,
-    });
-
   // The ledger's item of this AMI's name. A terminal state is written (unpublished) before the
   // event goes out; a name whose terminal event is already out is never written again, and its
   // AMI ends here without a second event (AlreadyEnded). The TTL stays as the creator set it:
@@ -224,17 +215,11 @@ export function buildWatcherDefinition(scope: Construct, props: WatcherDefinitio
       sfn.JsonPath.stringAt(`${IMAGE}.instanceName`),
     ),
   };
-  const recordPublished = new tasks.DynamoUpdateItem(scope, WATCHER_STATES.recordPublished, {
-    comment: 'The terminal event is out: the name has ended for good',
-    table: props.ledger,
-    key: ledgerKey,
-    updateExpression: 'SET #published = :true',
-    conditionExpression: 'attribute_exists(#published)',
-    expressionAttributeNames: { '#published': LEDGER.published },
-    expressionAttributeValues: { ':true': tasks.DynamoAttributeValue.fromBoolean(true) },
-    resultPath: sfn.JsonPath.DISCARD,
+  const recordPublished = recordPublishedState(scope, WATCHER_STATES.recordPublished, {
+    ledger: props.ledger,
+    requestIdPath: `${IMAGE}.requestId`,
+    instanceNamePath: `${IMAGE}.instanceName`,
   });
-  retryBriefly(recordPublished);
   // The event is out whatever happens here: a record left unpublished only lets this AMI's own
   // (finished) watch decide again, and never reaches the watcher-error path.
   recordPublished.addCatch(forget, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
