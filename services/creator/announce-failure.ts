@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   DescribeExecutionCommand,
   type SFNClient,
@@ -6,6 +5,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { AmiFailedV1Detail } from '../../events/ami-failed.v1';
 import { type AnnouncerInput, announcerInputSchema } from '../../events/announcer-input';
+import { executionArnOf, requestScopedName } from './execution-names';
 
 /** Executions a failure may be handed to: the first, and new ones after executions that failed. */
 const MAX_HANDOVERS = 5;
@@ -40,7 +40,7 @@ export async function announceFailure(
   const base = announcementName(detail.data.requestId, detail.data.instanceName);
   for (let handover = 1; handover <= MAX_HANDOVERS; handover += 1) {
     const name = handover === 1 ? base : `${base}-${handover}`;
-    const executionArn = `${announcerArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const executionArn = executionArnOf(announcerArn, name);
     try {
       await sfn.send(
         new StartExecutionCommand({
@@ -61,8 +61,7 @@ export async function announceFailure(
   );
 }
 
-/** Execution names allow 80 characters; a 64-character request id leaves room for 12 hex digits. */
+/** The first execution a name's failure is handed to. */
 export function announcementName(requestId: string, instanceName: string): string {
-  const digest = createHash('sha256').update(instanceName).digest('hex').slice(0, 12);
-  return `${requestId}-${digest}`;
+  return requestScopedName(requestId, instanceName);
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   DescribeExecutionCommand,
   type SFNClient,
@@ -10,6 +9,7 @@ import {
   type WatcherInput,
   watcherInputSchema,
 } from '../../events/watcher-input';
+import { executionArnOf, requestScopedName } from './execution-names';
 
 /** What one hand-over to the watcher did. */
 export interface WatcherStart {
@@ -77,10 +77,9 @@ export async function startWatcher(
   };
 }
 
-/** Execution names allow 80 characters; a 64-character request id leaves room for 12 hex digits. */
+/** The execution of an image no earlier execution of its request covers. */
 export function extraExecutionName(image: WatcherImage): string {
-  const digest = createHash('sha256').update(image.imageId).digest('hex').slice(0, 12);
-  return `${image.requestId}-${digest}`;
+  return requestScopedName(image.requestId, image.imageId);
 }
 
 async function startOrFind(
@@ -120,9 +119,4 @@ function parseWatcherInput(value: unknown, what: string): WatcherInput {
     });
   }
   return result.data;
-}
-
-/** `arn:…:stateMachine:<machine>` names its executions `arn:…:execution:<machine>:<name>`. */
-function executionArnOf(stateMachineArn: string, name: string): string {
-  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
