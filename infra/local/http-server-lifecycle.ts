@@ -5,10 +5,15 @@ import type { AddressInfo } from 'node:net';
  * A client that sends headers or a body too slowly (or half of one and then nothing) is cut off
  * instead of holding a connection for node's default of five minutes; the requests beside it are
  * never affected either way, as each connection is served on its own.
+ *
+ * An idle connection is kept for a minute rather than node's five seconds. At five, a client that
+ * reuses a connection idle for about that long (an SDK client between two polls) races the server
+ * closing it, and reads ECONNRESET; a minute is longer than any pause between a client's calls.
  */
 export function limitSlowClients(server: Server): void {
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 60_000;
 }
 
 /**
@@ -18,8 +23,12 @@ export function limitSlowClients(server: Server): void {
 export function closeDraining(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     const cutOff = setTimeout(() => server.closeAllConnections(), graceMs);
+    // A connection whose answer ends while draining would be kept alive for a minute: it is
+    // closed as soon as it is idle instead.
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 50);
     server.close(() => {
       clearTimeout(cutOff);
+      clearInterval(closeIdle);
       resolve();
     });
     server.closeIdleConnections();

@@ -5,7 +5,7 @@ import {
   type LocalApiGateway,
   startApiGateway,
 } from '../../infra/local/api-gateway';
-import { openRaw, watchUnhandledRejections } from './raw-client';
+import { keepAliveSeconds, openRaw, watchUnhandledRejections } from './raw-client';
 
 let gateway: LocalApiGateway;
 const seen: APIGatewayProxyEvent[] = [];
@@ -59,6 +59,14 @@ describe('local API Gateway', () => {
       },
     });
     expect(event?.headers['content-type']).toBe('application/json');
+  });
+
+  it('should keep an idle connection open for a minute, so that a client reusing it is not reset', async () => {
+    const seconds = await keepAliveSeconds(`${gateway.url}/prod/create-ami`, {
+      'content-type': 'application/json',
+    });
+
+    expect(seconds).toBeGreaterThanOrEqual(60);
   });
 
   it('should answer 403 Missing Authentication Token for an unknown path or method', async () => {

@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalEndpoint, startLocalEndpoint } from '../../infra/local/endpoint';
 import type { LocalRequest, LocalService } from '../../infra/local/protocol';
-import { openRaw, watchUnhandledRejections } from './raw-client';
+import { keepAliveSeconds, openRaw, watchUnhandledRejections } from './raw-client';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 let endpoint: LocalEndpoint | undefined;
@@ -56,6 +56,19 @@ describe('startLocalEndpoint', () => {
       body: 'Action=DescribeImages&Version=2016-11-15',
     });
     expect(ec2.requests[0]?.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
+  });
+
+  it('should keep an idle connection open for a minute, so that a client reusing it is not reset', async () => {
+    // Node's default of 5 s races a client that reuses a connection idle for about as long:
+    // the server closes it while the client writes, and the client reads ECONNRESET.
+    endpoint = await startLocalEndpoint({
+      port: 0,
+      services: { events: fakeService('events').service },
+    });
+
+    const seconds = await keepAliveSeconds(endpoint.url, { 'x-amz-target': 'AWSEvents.PutEvents' });
+
+    expect(seconds).toBeGreaterThanOrEqual(60);
   });
 
   it('should answer a clear 400 for a request no service answers', async () => {

@@ -1,5 +1,6 @@
 // Test support for the local cloud's HTTP servers: clients no well-behaved library would be,
-// speaking raw bytes over a loopback connection.
+// speaking raw bytes over a loopback connection, and what a server promises a keep-alive client.
+import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
 export interface RawConnection {
@@ -46,4 +47,30 @@ export function watchUnhandledRejections(): { readonly reasons: unknown[]; stop(
   const listener = (reason: unknown) => reasons.push(reason);
   process.on('unhandledRejection', listener);
   return { reasons, stop: () => process.off('unhandledRejection', listener) };
+}
+
+/**
+ * The idle time, in seconds, a server promises to keep a keep-alive connection open (its
+ * `Keep-Alive: timeout=` answer to a POST of `body`), or undefined when it promises none.
+ */
+export async function keepAliveSeconds(
+  url: string,
+  headers: Record<string, string> = {},
+  body = '{}',
+): Promise<number | undefined> {
+  const agent = new Agent({ keepAlive: true });
+  try {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const sent = request(url, { method: 'POST', agent, headers }, (response) => {
+        response.resume();
+        response.on('end', () => resolve(String(response.headers['keep-alive'] ?? '')));
+      });
+      sent.on('error', reject);
+      sent.end(body);
+    });
+    const seconds = /timeout=(\d+)/.exec(answer)?.[1];
+    return seconds === undefined ? undefined : Number(seconds);
+  } finally {
+    agent.destroy();
+  }
 }
