@@ -210,9 +210,10 @@ describe('the ami-lifecycle CLI against the local cloud, over HTTP', () => {
     );
   });
 
-  it.each([['status'], ['wait']])(
+  // Concurrent tests change nothing another test reads: neighbouring ones run at once.
+  it.concurrent.for(['status', 'wait'])(
     'should exit 2 saying the request is unknown with %s of an unknown id',
-    async (command) => {
+    async (command, { expect }) => {
       // Act
       const run = await cli(command, 'no-such-request', '--api-url', apiUrl);
 
@@ -248,9 +249,9 @@ describe('the ami-lifecycle CLI against the local cloud, over HTTP', () => {
     expect(run.stdout).toMatch(/\d+ of \d+ would be deleted/);
   });
 
-  it('should exit 2 with a network message when nothing listens at the API URL', {
+  it.concurrent('should exit 2 with a network message when nothing listens at the API URL', {
     timeout: 60_000,
-  }, async () => {
+  }, async ({ expect }) => {
     // Prepare
     const port = await closedPort();
 
@@ -271,9 +272,9 @@ describe('the ami-lifecycle CLI against the local cloud, over HTTP', () => {
     );
   });
 
-  it('should exit 2 with a network message when wait never reaches the API', {
+  it.concurrent('should exit 2 with a network message when wait never reaches the API', {
     timeout: 60_000,
-  }, async () => {
+  }, async ({ expect }) => {
     // Prepare
     const port = await closedPort();
 
@@ -294,9 +295,9 @@ describe('the ami-lifecycle CLI against the local cloud, over HTTP', () => {
     expect(run.stderr).not.toContain('still waiting for');
   });
 
-  it('should exit 2 naming the EC2 endpoint when purge cannot reach it', {
+  it.concurrent('should exit 2 naming the EC2 endpoint when purge cannot reach it', {
     timeout: 60_000,
-  }, async () => {
+  }, async ({ expect }) => {
     // Prepare
     const port = await closedPort();
 

@@ -11,7 +11,7 @@ import { type EventRecord, eventually, startTestCloud } from './local-cloud-clie
 const DAY_MS = 86_400_000;
 const NAME = 'restart-service';
 const IMAGES = 200;
-const CAP = 20;
+const CAP = 10;
 
 function deployImage(ageDays: number, index: number) {
   const created = new Date(Date.now() - ageDays * DAY_MS - index * 60_000);

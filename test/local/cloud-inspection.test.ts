@@ -172,17 +172,16 @@ describe('the local cloud, inspected with the aws CLI v2', () => {
     if ('missing' in cli) context.skip(cli.missing);
     const watcher = system.cloud.template.stateMachine;
 
-    const described = await aws(
-      'stepfunctions',
-      'describe-state-machine',
-      '--state-machine-arn',
-      watcher.arn,
-    );
-    const { stateMachines } = await aws('stepfunctions', 'list-state-machines');
-    const buses = await aws('events', 'list-event-buses');
-    const rules = await aws('events', 'list-rules');
     const [sweep] = system.cloud.template.rules.filter((rule) => rule.scheduleExpression);
-    const sweepRule = await aws('events', 'describe-rule', '--name', sweep?.name ?? '');
+
+    // Read-only calls, each its own process: all at once.
+    const [described, { stateMachines }, buses, rules, sweepRule] = await Promise.all([
+      aws('stepfunctions', 'describe-state-machine', '--state-machine-arn', watcher.arn),
+      aws('stepfunctions', 'list-state-machines'),
+      aws('events', 'list-event-buses'),
+      aws('events', 'list-rules'),
+      aws('events', 'describe-rule', '--name', sweep?.name ?? ''),
+    ]);
 
     expect(stateMachines.map((machine: { name: string }) => machine.name)).toContain(watcher.name);
     expect(JSON.parse(described.definition)).toEqual(watcher.definition);
@@ -206,41 +205,37 @@ describe('the local cloud, inspected with the aws CLI v2', () => {
       'detail-type': 'AmiRequested',
       detail: {},
     };
-    const { executions } = await aws(
-      'stepfunctions',
-      'list-executions',
-      '--state-machine-arn',
-      system.cloud.template.stateMachine.arn,
+    // The SDK finds the execution and its Map Run; the aws CLI is what is under test.
+    const { executions = [] } = await system.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: system.cloud.template.stateMachine.arn }),
     );
-
-    const matched = await aws(
-      'events',
-      'test-event-pattern',
-      '--event-pattern',
-      JSON.stringify({ 'detail-type': ['AmiRequested'] }),
-      '--event',
-      JSON.stringify(event),
+    const executionArn = executions[0]?.executionArn ?? '';
+    const { events: fullHistory = [] } = await system.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn }),
     );
-    const history = await aws(
-      'stepfunctions',
-      'get-execution-history',
-      '--execution-arn',
-      executions[0].executionArn,
-      '--reverse-order',
-      '--max-items',
-      '2',
-    );
-
-    // The Map Run's ARN is in the full history, as AWS gives it; its children are listed by it.
-    const full = await aws(
-      'stepfunctions',
-      'get-execution-history',
-      '--execution-arn',
-      executions[0].executionArn,
-    );
-    const mapRunArn = full.events.find((item: { type: string }) => item.type === 'MapRunStarted')
+    const mapRunArn = fullHistory.find((item) => item.type === 'MapRunStarted')
       ?.mapRunStartedEventDetails?.mapRunArn;
-    const children = await aws('stepfunctions', 'list-executions', '--map-run-arn', mapRunArn);
+
+    const [matched, history, children] = await Promise.all([
+      aws(
+        'events',
+        'test-event-pattern',
+        '--event-pattern',
+        JSON.stringify({ 'detail-type': ['AmiRequested'] }),
+        '--event',
+        JSON.stringify(event),
+      ),
+      aws(
+        'stepfunctions',
+        'get-execution-history',
+        '--execution-arn',
+        executionArn,
+        '--reverse-order',
+        '--max-items',
+        '2',
+      ),
+      aws('stepfunctions', 'list-executions', '--map-run-arn', mapRunArn ?? ''),
+    ]);
 
     expect(matched.Result).toBe(true);
     expect(children.executions.length).toBeGreaterThan(0);
