@@ -141,6 +141,24 @@ describe('function bundles', () => {
     }
   });
 
+  it("should pass CDK's built-in template validation, which the other synthesizing tests skip", () => {
+    // Written by the validation step itself: its absence means the step did not run.
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: {
+        pluginName: string;
+        violations?: { ruleName: string; description: string }[];
+      }[];
+    };
+
+    const violations = report.pluginReports.flatMap(({ pluginName, violations = [] }) =>
+      violations.map(
+        (violation) => `${pluginName} ${violation.ruleName}: ${violation.description}`,
+      ),
+    );
+
+    expect(violations).toEqual([]);
+  });
+
   it("should keep only the EC2 schemas the functions reach, not all of EC2's", () => {
     // With every EC2 schema the creator weighed about 850 KB; the janitor also carries the
     // DynamoDB, Step Functions and SSM clients of its purge runs.

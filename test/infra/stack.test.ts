@@ -176,7 +176,10 @@ describe('service functions', () => {
   });
 
   it('should take the deadline the creator stamps from the watcher it starts, or be told it', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [] },
+      builtinCloudFormationValidation: false,
+    });
     const stack = new Stack(app, 'Elsewhere', {
       env: { account: '111122223333', region: 'ap-northeast-2' },
     });

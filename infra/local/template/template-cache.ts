@@ -37,8 +37,12 @@ export const DEFAULT_TEMPLATE_CACHE_DIR = join(
   'ami-lifecycle',
 );
 
-/** Entries beyond this many (least recently used first) are removed when one is added. */
-const KEPT_ENTRIES = 16;
+/**
+ * Entries beyond this many (least recently used first) are removed when one is added. A test run
+ * reads 17 templates (settings the tests vary): fewer entries would make every run synthesize
+ * some of them again. 64 keep a few versions of the sources, at about 150 KB a template.
+ */
+const KEPT_ENTRIES = 64;
 
 export type Synthesize = (
   stackName: string,
