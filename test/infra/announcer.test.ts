@@ -1,11 +1,11 @@
 import aslValidator from 'asl-validator';
-import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
+import type { RunOptions } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { AmiFailedV1, type AnnouncerInput, parseDetail, SOURCES } from '../../events';
 import { z } from '../../events/zod';
 import { ANNOUNCER_STATES } from '../../infra/creator/announcer-definition';
 import { synthesize } from './synthesize';
-import { type CfnTemplate, stateMachineDefinition, templateJson } from './template';
+import { type CfnTemplate, stateMachineDefinition, stateMachineOf, templateJson } from './template';
 
 type LocalHandler = NonNullable<
   NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']
@@ -55,7 +55,7 @@ async function runAnnouncer(options: { failPublish?: boolean; failRecord?: boole
     recorded.push(updateItemInput.parse(raw));
     return {};
   };
-  const execution = new StateMachine(definition).run(input, {
+  const execution = stateMachineOf(definition).run(input, {
     overrides: {
       taskResourceLocalHandlers: {
         [ANNOUNCER_STATES.publish]: putEvents,

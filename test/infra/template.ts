@@ -1,5 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { resolveValue } from '../../infra/local/template/intrinsics';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 
@@ -103,4 +103,22 @@ export function stateMachineDefinition(
     fakeRefs(template),
   );
   return JSON.parse(String(definition));
+}
+
+const machines = new Map<string, StateMachine>();
+
+/**
+ * aws-local-stepfunctions' machine for a definition, validated by asl-validator (which compiles
+ * its JSON schemas on every call, a fraction of a second each) the first time only: a machine runs
+ * any number of executions, and the tests run the same few definitions dozens of times.
+ */
+export function stateMachineOf(definition: StateMachineDefinition): StateMachine {
+  // Keyed before constructing: asl-validator writes default fields into the definition.
+  const key = JSON.stringify(definition);
+  let machine = machines.get(key);
+  if (machine === undefined) {
+    machine = new StateMachine(definition);
+    machines.set(key, machine);
+  }
+  return machine;
 }

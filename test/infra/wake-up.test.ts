@@ -1,5 +1,5 @@
 import aslValidator from 'asl-validator';
-import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
+import type { RunOptions } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import {
   EC2_AMI_STATE_CHANGE,
@@ -10,7 +10,7 @@ import { z } from '../../events/zod';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 import { STALE_TOKEN_ERRORS, WAKE_STATES } from '../../infra/watcher/wake-definition';
 import { synthesize } from './synthesize';
-import { type CfnTemplate, stateMachineDefinition, templateJson } from './template';
+import { type CfnTemplate, stateMachineDefinition, stateMachineOf, templateJson } from './template';
 
 type LocalHandler = NonNullable<
   NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']
@@ -71,7 +71,7 @@ async function runWakeUp(
     returnToken(TaskToken, Output);
     return {};
   };
-  const execution = new StateMachine(definition).run(event, {
+  const execution = stateMachineOf(definition).run(event, {
     overrides: {
       taskResourceLocalHandlers: {
         [WAKE_STATES.find]: getItem,

@@ -1,5 +1,5 @@
 import aslValidator from 'asl-validator';
-import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
+import type { RunOptions } from 'aws-local-stepfunctions';
 import { describe, expect, it, vi } from 'vitest';
 import {
   AmiAvailableV1,
@@ -15,7 +15,7 @@ import { parseSettings } from '../../infra/settings';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 import { WATCHER_MAP_LABEL, WATCHER_STATES } from '../../infra/watcher/definition';
 import { synthesize } from './synthesize';
-import { resourcesWithMetadata, templateJson, watcherDefinition } from './template';
+import { resourcesWithMetadata, stateMachineOf, templateJson, watcherDefinition } from './template';
 
 /** What EC2 answers to one DescribeImages call for an image: a state, nothing, or an error. */
 type Answer =
@@ -294,7 +294,7 @@ async function runWatcher(
     };
   };
 
-  const stateMachine = new StateMachine(definition);
+  const stateMachine = stateMachineOf(definition);
   const input: WatcherInput = {
     requestId: 'release-42',
     images: Object.keys(scripts).map((imageId) => {
