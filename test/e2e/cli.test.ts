@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RequestStatus, requestStatusSchema } from '../../services/api/request-status';
+import { awsCli } from '../tools';
 import { startTestCloud } from './local-cloud-client';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
@@ -141,8 +142,7 @@ describe('the ami-lifecycle CLI against the local cloud, over HTTP', () => {
   it("should leave the AMI in the name's latest-AMI parameter, as the aws CLI reads it", async (context) => {
     // Asynchronous: the local cloud answering the call runs in this process.
     const run = promisify(execFile);
-    const found = await run('aws', ['--version']).catch(() => undefined);
-    if (found === undefined) {
+    if ('missing' in (await awsCli())) {
       context.skip(
         'no `aws` command on PATH: the parameter is read back with the SDK in request-status.test.ts',
       );

@@ -1,18 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { synthesize } from './synthesize';
-
-function hasCfnLint(): boolean {
-  try {
-    execFileSync('cfn-lint', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Warnings accepted, with why:
@@ -27,8 +18,6 @@ interface CfnLintMatch {
   readonly Level: string;
   readonly Message: string;
 }
-
-const available = hasCfnLint();
 
 /** Settings the template is linted with, by label. */
 const SETTINGS: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
@@ -45,9 +34,6 @@ const SETTINGS: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
     },
   ],
 ];
-
-/** Generous: synthesizing twice and one cfn-lint run take minutes only on a loaded machine. */
-const LINT_TIMEOUT_MS = 300_000;
 
 /** Runs a command to its end without blocking the test runner; resolves with its status and output. */
 function run(command: string, args: readonly string[]) {
@@ -68,43 +54,56 @@ function run(command: string, args: readonly string[]) {
   );
 }
 
+const dir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-cfn-lint-'));
+const fileOf = (label: string) => join(dir, `${label.replace(/\W+/g, '-')}.template.json`);
+
+/**
+ * cfn-lint's findings on every template: one process for all of them (Python and cfn-lint's rules
+ * load once, about two seconds), run while the file is collected, so that the test names can say
+ * whether it is installed without a second process to ask.
+ */
+async function lintTemplates(): Promise<
+  { status: number | null; matches: CfnLintMatch[] } | { missing: string }
+> {
+  for (const [label, settings] of SETTINGS) {
+    writeFileSync(fileOf(label), JSON.stringify(synthesize(settings).template.toJSON()));
+  }
+  const files = SETTINGS.map(([label]) => fileOf(label));
+  const linted = await run('cfn-lint', ['--format', 'json', ...files]).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    },
+  );
+  // 127: a shell or a version manager's shim found no cfn-lint to run.
+  if (linted === undefined || linted.status === 127) {
+    return { missing: 'cfn-lint is not on PATH (install it with pip install cfn-lint)' };
+  }
+  const { status, stdout, stderr } = linted;
+  if (!stdout) throw new Error(`cfn-lint printed nothing (status ${status}): ${stderr}`);
+  return { status, matches: JSON.parse(stdout) as CfnLintMatch[] };
+}
+
+const lint = await lintTemplates();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 describe('cfn-lint on the synthesized template', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-cfn-lint-'));
-  const fileOf = (label: string) => join(dir, `${label.replace(/\W+/g, '-')}.template.json`);
-  let lint: { status: number | null; matches: CfnLintMatch[] } | undefined;
-
-  // One cfn-lint process for every template: Python and cfn-lint's rules load once, not per test.
-  beforeAll(async () => {
-    if (!available) return;
-    for (const [label, settings] of SETTINGS) {
-      writeFileSync(fileOf(label), JSON.stringify(synthesize(settings).template.toJSON()));
-    }
-    const { status, stdout, stderr } = await run('cfn-lint', [
-      '--format',
-      'json',
-      ...SETTINGS.map(([label]) => fileOf(label)),
-    ]);
-    if (!stdout) throw new Error(`cfn-lint printed nothing (status ${status}): ${stderr}`);
-    lint = { status, matches: JSON.parse(stdout) as CfnLintMatch[] };
-  }, LINT_TIMEOUT_MS);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
   const name = (settings: string) =>
-    available
-      ? `should report no errors and only accepted warnings with ${settings}`
-      : `SKIPPED with ${settings}: cfn-lint is not on PATH (install it with pip install cfn-lint)`;
+    'missing' in lint
+      ? `SKIPPED with ${settings}: ${lint.missing}`
+      : `should report no errors and only accepted warnings with ${settings}`;
 
-  it.skipIf(!available).each(SETTINGS)(name('%s'), (label) => {
-    const matches = lint?.matches.filter((match) => match.Filename === fileOf(label)) ?? [];
+  it.skipIf('missing' in lint).each(SETTINGS)(name('%s'), (label) => {
+    if ('missing' in lint) throw new Error(lint.missing); // skipped above; narrows the type
+    const matches = lint.matches.filter((match) => match.Filename === fileOf(label));
     const unexpected = matches
       .filter((match) => !ACCEPTED_WARNINGS.includes(match.Rule.Id))
       .map((match) => `${match.Level} ${match.Rule.Id}: ${match.Message}`);
-    expect(lint).toBeDefined();
     // Every finding is attributed to a template, so none escapes the filter above.
     const linted = SETTINGS.map(([each]) => fileOf(each));
-    expect(lint?.matches.filter((match) => !linted.includes(match.Filename))).toEqual([]);
+    expect(lint.matches.filter((match) => !linted.includes(match.Filename))).toEqual([]);
     expect(unexpected).toEqual([]);
     // Exit status bits: 2 errors, 4 warnings, 8 informational; the run covers every template.
-    expect(lint?.status === 0 || lint?.status === 4).toBe(true);
+    expect(lint.status === 0 || lint.status === 4).toBe(true);
   });
 });

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestCloud } from '../e2e/local-cloud-client';
+import { awsCliV2 } from '../tools';
 
 const run = promisify(execFile);
 let system: Awaited<ReturnType<typeof startTestCloud>>;
@@ -122,23 +123,7 @@ describe('the local cloud, inspected as AWS would be', () => {
   });
 });
 
-/** The `aws` CLI v2, or why there is none: Debian's package installs it as /usr/bin/aws. */
-async function findAwsCliV2(): Promise<{ path: string } | { missing: string }> {
-  const found: string[] = [];
-  for (const path of ['/usr/bin/aws', 'aws']) {
-    try {
-      const { stdout, stderr } = await run(path, ['--version']);
-      const version = `${stdout}${stderr}`.trim();
-      if (version.startsWith('aws-cli/2.')) return { path };
-      found.push(`${path}: ${version}`);
-    } catch {
-      found.push(`${path}: not found`);
-    }
-  }
-  return { missing: `aws CLI v2 not found (${found.join('; ')})` };
-}
-
-const cli = await findAwsCliV2();
+const cli = await awsCliV2();
 if ('missing' in cli) console.warn(`skipping the aws CLI inspection tests: ${cli.missing}`);
 
 describe('the local cloud, inspected with the aws CLI v2', () => {

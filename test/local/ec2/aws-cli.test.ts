@@ -1,20 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsCli } from '../../tools';
 import { DUMMY_CREDENTIALS, type RunningEc2, startEc2 } from './harness';
 
 const run = promisify(execFile);
 
-async function hasAwsCli(): Promise<boolean> {
-  try {
-    await run('aws', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const available = await hasAwsCli();
+const available = 'version' in (await awsCli());
 if (!available) console.warn('aws CLI not found on PATH: skipping the aws CLI test');
 
 describe.skipIf(!available)('the aws CLI against the emulator', () => {

@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +20,7 @@ import { createEventBus, type EventBusOptions } from '../../../infra/local/event
 import type { EventEnvelope, RuleTarget } from '../../../infra/local/events/model';
 import { TargetInvocationError } from '../../../infra/local/events/model';
 import { createEventsService } from '../../../infra/local/events/service';
+import { awsCli } from '../../tools';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const cleanups: Array<() => Promise<void>> = [];
@@ -525,9 +526,9 @@ async function fetchJson(endpoint: LocalEndpoint, operation: string, body: unkno
   return (await response.json()) as Record<string, string>;
 }
 
-describe('the aws CLI', () => {
-  const hasCli = spawnSync('aws', ['--version']).status === 0;
+const hasCli = 'version' in (await awsCli());
 
+describe('the aws CLI', () => {
   it.skipIf(!hasCli)(
     hasCli
       ? 'should put events with `aws events put-events --endpoint-url`'

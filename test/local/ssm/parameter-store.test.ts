@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSsmService } from '../../../infra/local/ssm';
+import { awsCli } from '../../tools';
 import { DUMMY_CREDENTIALS, errorOf } from '../ec2/harness';
 import { type RunningParameterStore, startParameterStore } from './harness';
 
@@ -253,15 +254,7 @@ describe('DeleteParameter and persistence', () => {
   });
 });
 
-async function hasAwsCli(): Promise<boolean> {
-  try {
-    await run('aws', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
-const cliAvailable = await hasAwsCli();
+const cliAvailable = 'version' in (await awsCli());
 if (!cliAvailable) console.warn('aws CLI not found on PATH: skipping the aws ssm CLI test');
 
 describe.skipIf(!cliAvailable)('the aws CLI against Parameter Store', () => {
