@@ -38,9 +38,11 @@ export default defineConfig({
       {
         extends: true,
         // Unit tests that mock or patch (see CHANGES_ITS_WORKER) get a module graph each, in a
-        // worker thread per file: a thread costs less to start than a process.
+        // worker thread per file: a thread costs less to start than a process. Vitest starts the
+        // projects' files in the order of their names, the longest first within each: `cloud`,
+        // `isolated` (the longest unit files), then the quick `unit` ones last.
         test: {
-          name: 'unit-isolated',
+          name: 'isolated',
           pool: 'threads',
           include: isolatedUnitTests,
         },

@@ -1,23 +1,22 @@
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../infra/local/account';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { bundleFunctions } from '../infra/local/functions/function-bundles';
-import { readLocalTemplate } from '../infra/local/template/local-template';
 import { PROJECT_ROOT, synthesizeTemplateCached } from '../infra/local/template/template-cache';
 
-const STACK_NAME = 'AmiLifecycle';
+/** Every service with a handler: each is a function of the template. */
+function servicesWithHandlers(): string[] {
+  const services = join(PROJECT_ROOT, 'services');
+  return readdirSync(services).filter((name) => existsSync(join(services, name, 'handler.ts')));
+}
 
 /**
  * Fills the caches every local cloud of the test run reads, once, before any test file runs: the
- * default template and the functions' bundles. Without it, the first files to start a local cloud
- * would each build the same bundles at the same moment. Both are cache hits when the sources have
- * not changed since the last run.
+ * functions' bundles and the default template. Without it, the first files to start a local cloud
+ * would each build the same bundles at the same moment. esbuild bundles in its own process while
+ * this one synthesizes. Both are cache hits when the sources have not changed since the last run.
  */
 export default async function fillSharedCaches(): Promise<void> {
-  const { template } = await synthesizeTemplateCached(STACK_NAME, {});
-  const local = readLocalTemplate(template, {
-    region: LOCAL_REGION,
-    accountId: LOCAL_ACCOUNT_ID,
-    stackName: STACK_NAME,
-    sourceRoot: PROJECT_ROOT,
-  });
-  await bundleFunctions(local.functions.map((fn) => fn.service));
+  const bundled = bundleFunctions(servicesWithHandlers());
+  await synthesizeTemplateCached('AmiLifecycle', {});
+  await bundled;
 }
