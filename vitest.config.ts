@@ -1,4 +1,5 @@
 import { globSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const EXCLUDED = ['node_modules/**', 'cdk.out/**', '.local/**'];
@@ -18,9 +19,13 @@ const SHARED_MODULE_TESTS = [
 const CHANGES_ITS_WORKER =
   /\bvi\.(mock|doMock|spyOn|stubEnv|stubGlobal|useFakeTimers)\b|aws-sdk-client-mock|\bsinon\b|process\.env|globalThis\./;
 
-const unitTests = globSync('**/*.test.ts', { exclude: [...EXCLUDED, ...SHARED_MODULE_TESTS] });
+const ROOT = import.meta.dirname;
+const unitTests = globSync('**/*.test.ts', {
+  cwd: ROOT,
+  exclude: [...EXCLUDED, ...SHARED_MODULE_TESTS],
+});
 const isolatedUnitTests = unitTests.filter((file) =>
-  CHANGES_ITS_WORKER.test(readFileSync(file, 'utf8')),
+  CHANGES_ITS_WORKER.test(readFileSync(join(ROOT, file), 'utf8')),
 );
 
 export default defineConfig({

@@ -11,7 +11,7 @@ export type Probe = { readonly version: string } | { readonly missing: string };
 const probes = new Map<string, Promise<Probe>>();
 
 /** Runs `<command> --version` the first time a worker asks; later asks share the answer. */
-export function probe(command: string): Promise<Probe> {
+function probe(command: string): Promise<Probe> {
   let found = probes.get(command);
   if (found === undefined) {
     found = run(command, ['--version']).then(
