@@ -1,6 +1,7 @@
-// The optional command-line tools some tests drive (the `aws` CLI), found once per test worker:
-// each `--version` is a Python start, about a second of CPU, and five files ask.
-import { execFile } from 'node:child_process';
+// The command-line tools some tests drive: the optional ones (the `aws` CLI) found once per test
+// worker (each `--version` is a Python start, about a second of CPU, and five files ask), and a way
+// to run any of them to its end.
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -40,4 +41,32 @@ export async function awsCliV2(): Promise<{ path: string } | { missing: string }
     found.push('version' in answer ? `${path}: ${answer.version}` : answer.missing);
   }
   return { missing: `aws CLI v2 not found (${found.join('; ')})` };
+}
+
+/** What a command printed and how it ended. */
+export interface Finished {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command to its end without blocking the test worker; rejects only if it cannot start. */
+export function runToEnd(
+  command: string,
+  args: readonly string[],
+  options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv } = {},
+): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }

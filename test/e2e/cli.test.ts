@@ -1,10 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RequestStatus, requestStatusSchema } from '../../services/api/request-status';
-import { awsCli } from '../tools';
+import { awsCli, runToEnd } from '../tools';
 import { startTestCloud } from './local-cloud-client';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
@@ -21,14 +21,8 @@ afterAll(async () => {
   await system?.stop();
 });
 
-interface CliRun {
-  readonly exitCode: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the CLI as a pipeline does: its own process, on the Node that runs the tests. */
-function cli(...args: string[]): Promise<CliRun> {
+async function cli(...args: string[]) {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     AWS_ACCESS_KEY_ID: 'local',
@@ -38,22 +32,12 @@ function cli(...args: string[]): Promise<CliRun> {
     AMI_LIFECYCLE_POLL_INTERVAL: '1s',
   };
   delete env.AMI_LIFECYCLE_API_URL;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-warnings', BIN, ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
-  });
+  const { status, stdout, stderr } = await runToEnd(
+    process.execPath,
+    ['--no-warnings', BIN, ...args],
+    { env },
+  );
+  return { exitCode: status, stdout, stderr };
 }
 
 /** A port nothing listens on: a free one, closed again. */

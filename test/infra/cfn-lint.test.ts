@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runToEnd } from '../tools';
 import { synthesize } from './synthesize';
 
 /**
@@ -35,25 +35,6 @@ const SETTINGS: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ],
 ];
 
-/** Runs a command to its end without blocking the test runner; resolves with its status and output. */
-function run(command: string, args: readonly string[]) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-      });
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-      });
-      child.once('error', reject);
-      child.once('close', (status) => resolve({ status, stdout, stderr }));
-    },
-  );
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-cfn-lint-'));
 const fileOf = (label: string) => join(dir, `${label.replace(/\W+/g, '-')}.template.json`);
 
@@ -69,7 +50,7 @@ async function lintTemplates(): Promise<
     writeFileSync(fileOf(label), JSON.stringify(synthesize(settings).template.toJSON()));
   }
   const files = SETTINGS.map(([label]) => fileOf(label));
-  const linted = await run('cfn-lint', ['--format', 'json', ...files]).catch(
+  const linted = await runToEnd('cfn-lint', ['--format', 'json', ...files]).catch(
     (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
       throw error;

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/local/template/template-cache';
+import { runToEnd } from '../tools';
 
 /** TypeScript's own command-line entry, run on the Node that runs the tests. */
 const TSC = join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -13,25 +13,11 @@ const TSC = join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
  */
 describe('the project’s types', () => {
   it('should check with tsc --noEmit', { timeout: 180_000 }, async () => {
-    const { status, output } = await new Promise<{ status: number | null; output: string }>(
-      (resolve, reject) => {
-        const child = spawn(process.execPath, [TSC, '--noEmit'], {
-          cwd: PROJECT_ROOT,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let output = '';
-        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-          output += chunk;
-        });
-        child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-          output += chunk;
-        });
-        child.once('error', reject);
-        child.once('close', (code) => resolve({ status: code, output }));
-      },
-    );
+    const { status, stdout, stderr } = await runToEnd(process.execPath, [TSC, '--noEmit'], {
+      cwd: PROJECT_ROOT,
+    });
 
-    expect(output.trim(), 'tsc --noEmit reported').toBe('');
+    expect(`${stdout}${stderr}`.trim(), 'tsc --noEmit reported').toBe('');
     expect(status).toBe(0);
   });
 });
