@@ -1,26 +1,18 @@
 import aslValidator from 'asl-validator';
-import type { RunOptions } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { AmiFailedV1, type AnnouncerInput, parseDetail, SOURCES } from '../../events';
 import { z } from '../../events/zod';
 import { ANNOUNCER_STATES } from '../../infra/creator/announcer-definition';
 import { synthesize } from './synthesize';
-import { type CfnTemplate, stateMachineDefinition, stateMachineOf, templateJson } from './template';
+import {
+  type CfnTemplate,
+  type LocalHandler,
+  putEventsInput,
+  stateMachineDefinition,
+  stateMachineOf,
+  templateJson,
+} from './template';
 
-type LocalHandler = NonNullable<
-  NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']
->[string];
-
-const putEventsInput = z.object({
-  Entries: z.array(
-    z.object({
-      DetailType: z.string(),
-      Source: z.string(),
-      EventBusName: z.string(),
-      Detail: z.unknown(),
-    }),
-  ),
-});
 const updateItemInput = z.object({
   Key: z.object({
     requestId: z.object({ S: z.string() }),

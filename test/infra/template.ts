@@ -1,5 +1,10 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import {
+  type RunOptions,
+  StateMachine,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
+import { z } from '../../events/zod';
 import { resolveValue } from '../../infra/local/template/intrinsics';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 
@@ -122,3 +127,20 @@ export function stateMachineOf(definition: StateMachineDefinition): StateMachine
   }
   return machine;
 }
+
+/** A Task state's local handler, as aws-local-stepfunctions takes it in a run's overrides. */
+export type LocalHandler = NonNullable<
+  NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']
+>[string];
+
+/** What a PutEvents Task state passes its handler: the entries it publishes. */
+export const putEventsInput = z.object({
+  Entries: z.array(
+    z.object({
+      DetailType: z.string(),
+      Source: z.string(),
+      EventBusName: z.string(),
+      Detail: z.unknown(),
+    }),
+  ),
+});

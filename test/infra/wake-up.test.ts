@@ -1,5 +1,4 @@
 import aslValidator from 'asl-validator';
-import type { RunOptions } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import {
   EC2_AMI_STATE_CHANGE,
@@ -10,11 +9,13 @@ import { z } from '../../events/zod';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 import { STALE_TOKEN_ERRORS, WAKE_STATES } from '../../infra/watcher/wake-definition';
 import { synthesize } from './synthesize';
-import { type CfnTemplate, stateMachineDefinition, stateMachineOf, templateJson } from './template';
-
-type LocalHandler = NonNullable<
-  NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']
->[string];
+import {
+  type CfnTemplate,
+  type LocalHandler,
+  stateMachineDefinition,
+  stateMachineOf,
+  templateJson,
+} from './template';
 
 type Json = Awaited<ReturnType<LocalHandler>>;
 

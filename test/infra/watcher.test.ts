@@ -1,5 +1,4 @@
 import aslValidator from 'asl-validator';
-import type { RunOptions } from 'aws-local-stepfunctions';
 import { describe, expect, it, vi } from 'vitest';
 import {
   AmiAvailableV1,
@@ -15,7 +14,14 @@ import { parseSettings } from '../../infra/settings';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 import { WATCHER_MAP_LABEL, WATCHER_STATES } from '../../infra/watcher/definition';
 import { synthesize } from './synthesize';
-import { resourcesWithMetadata, stateMachineOf, templateJson, watcherDefinition } from './template';
+import {
+  type LocalHandler,
+  putEventsInput,
+  resourcesWithMetadata,
+  stateMachineOf,
+  templateJson,
+  watcherDefinition,
+} from './template';
 
 /** What EC2 answers to one DescribeImages call for an image: a state, nothing, or an error. */
 type Answer =
@@ -23,9 +29,6 @@ type Answer =
   | 'missing'
   | 'throttled';
 
-type LocalHandler = NonNullable<
-  NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']
->[string];
 type Json = Awaited<ReturnType<LocalHandler>>;
 
 /** The parts of the Task inputs the handlers read, parsed as a service would. */
@@ -52,16 +55,6 @@ const updateItemInput = z.object({
   ExpressionAttributeValues: z.record(
     z.string(),
     z.union([z.object({ S: z.string() }), z.object({ BOOL: z.boolean() })]),
-  ),
-});
-const putEventsInput = z.object({
-  Entries: z.array(
-    z.object({
-      DetailType: z.string(),
-      Source: z.string(),
-      EventBusName: z.string(),
-      Detail: z.unknown(),
-    }),
   ),
 });
 
