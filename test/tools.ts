@@ -1,7 +1,10 @@
 // The command-line tools some tests drive: the optional ones (the `aws` CLI) found once per test
 // worker (each `--version` is a Python start, about a second of CPU, and five files ask), and a way
-// to run any of them to its end.
+// to run any of them to its end. And the temporary folders tests write to, removed after them.
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -69,4 +72,24 @@ export function runToEnd(
     child.once('error', reject);
     child.once('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+const temporaryFolders: string[] = [];
+
+/**
+ * A new empty folder in the system's temporary folder, removed when the test file ends (see
+ * test/setup.ts): after the file's own `afterAll` hooks, so a local cloud is stopped before its
+ * state folder goes. A test run makes dozens, several megabytes each, on a machine others use.
+ */
+export function temporaryFolder(prefix: string): string {
+  const folder = mkdtempSync(join(tmpdir(), `ami-lifecycle-${prefix}-`));
+  temporaryFolders.push(folder);
+  return folder;
+}
+
+/** Removes every folder `temporaryFolder` made since the last call. */
+export function removeTemporaryFolders(): void {
+  for (const folder of temporaryFolders.splice(0)) {
+    rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
+  }
 }

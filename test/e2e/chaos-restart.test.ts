@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CreateImageCommand,
   DescribeImagesCommand,
@@ -8,6 +5,7 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { afterAll, describe, expect, it } from 'vitest';
+import { temporaryFolder } from '../tools';
 import { type EventRecord, eventually } from './local-cloud-client';
 import { freePort, LocalCloudProcess } from './local-cloud-process';
 
@@ -83,7 +81,7 @@ describe('the local cloud killed at random moments', () => {
     // Prepare
     console.log(`chaos-restart seed ${SEED} (CHAOS_SEED=${SEED} repeats this run)`);
     const random = seeded(SEED);
-    const stateDir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-chaos-'));
+    const stateDir = temporaryFolder('chaos');
     const running = new LocalCloudProcess({
       apiPort: await freePort(),
       awsPort: await freePort(),

@@ -1,12 +1,10 @@
-import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../infra/local/cloud';
+import { temporaryFolder } from '../tools';
 
 export interface EventRecord {
   id: string;
@@ -25,7 +23,7 @@ export async function startTestCloud(options: LocalCloudOptions = {}) {
   const cloud: LocalCloud = await startLocalCloud({
     apiPort: 0,
     awsPort: 0,
-    stateDir: mkdtempSync(join(tmpdir(), 'ami-lifecycle-e2e-')),
+    stateDir: temporaryFolder('e2e'),
     bakeMs: 1_500,
     waitScale: 0.3 / 60,
     asyncRetryDelayMs: 200,

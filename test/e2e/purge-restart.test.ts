@@ -1,11 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Ec2Fixture } from '../../infra/local/ec2';
 import { DEPLOY_REASON, TAG } from '../../services/shared/tags';
+import { temporaryFolder } from '../tools';
 import { type EventRecord, eventually, startTestCloud } from './local-cloud-client';
 
 const DAY_MS = 86_400_000;
@@ -33,7 +31,7 @@ const fixture: Ec2Fixture = {
   ],
 };
 
-const stateDir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-e2e-restart-'));
+const stateDir = temporaryFolder('e2e-restart');
 // DeregisterImage slowed to about one a second (a bucket of 2), so the run is stopped mid-batch.
 const options = {
   stateDir,

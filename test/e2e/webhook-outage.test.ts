@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TimelineEntry } from '../../infra/local/timeline';
+import { temporaryFolder } from '../tools';
 import { eventually, startTestCloud, terminalEventsByName } from './local-cloud-client';
 
 /** A webhook receiver (the `json` format) that can be down, or refuse everything, for a while. */
@@ -55,7 +55,7 @@ afterEach(async () => {
 });
 
 async function start(targets: Receiver[]) {
-  const stateDir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-e2e-'));
+  const stateDir = temporaryFolder('e2e');
   const timeline: Omit<TimelineEntry, 'at'>[] = [];
   const system = await startTestCloud({
     stateDir,

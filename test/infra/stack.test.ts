@@ -10,6 +10,7 @@ import { Creator } from '../../infra/constructs/creator';
 import { RequestLedger } from '../../infra/constructs/request-ledger';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 import { WATCHER_MAP_LABEL } from '../../infra/watcher/definition';
+import { temporaryFolder } from '../tools';
 import { synthesize } from './synthesize';
 import {
   type CfnResourceJson,
@@ -177,6 +178,7 @@ describe('service functions', () => {
 
   it('should take the deadline the creator stamps from the watcher it starts, or be told it', () => {
     const app = new App({
+      outdir: temporaryFolder('cdk.out'),
       context: { 'aws:cdk:bundling-stacks': [] },
       builtinCloudFormationValidation: false,
     });

@@ -4,6 +4,7 @@ import type { CloudFormationTemplate } from '../../infra/local/template/local-te
 import { synthesizeTemplateCachedSync } from '../../infra/local/template/template-cache';
 import { parseSettings } from '../../infra/settings';
 import { AmiLifecycleStack } from '../../infra/stack';
+import { temporaryFolder } from '../tools';
 
 const STACK_NAME = 'AmiLifecycle';
 
@@ -22,6 +23,7 @@ export function synthesize(settings: Record<string, unknown> = {}) {
   const build = () => {
     if (!built) {
       const app = new App({
+        outdir: temporaryFolder('cdk.out'),
         context: { 'aws:cdk:bundling-stacks': [] },
         builtinCloudFormationValidation: false,
       });

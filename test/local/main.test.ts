@@ -1,9 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { temporaryFolder } from '../tools';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -26,7 +26,7 @@ const isolated = () => [
   '--aws-port',
   '0',
   '--state-dir',
-  mkdtempSync(join(tmpdir(), 'ami-lifecycle-main-')),
+  temporaryFolder('main'),
 ];
 
 describe('npm start', () => {
@@ -63,7 +63,7 @@ describe('npm start', () => {
 
   it('should refuse a bad fixture with every problem and its path, and exit 2', async () => {
     // Prepare
-    const folder = mkdtempSync(join(tmpdir(), 'ami-lifecycle-fixture-'));
+    const folder = temporaryFolder('fixture');
     const fixture = join(folder, 'fixture.json');
     writeFileSync(
       fixture,
@@ -90,7 +90,7 @@ describe('npm start', () => {
   });
 
   it('should refuse a fixture whose ids are used twice, before starting anything', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'ami-lifecycle-fixture-'));
+    const folder = temporaryFolder('fixture');
     const fixture = join(folder, 'fixture.json');
     writeFileSync(
       fixture,
@@ -107,7 +107,7 @@ describe('npm start', () => {
 
   it('should show a curl command that works when pasted, with the fixture own instance', async () => {
     // Prepare: a world without the default fixture's names
-    const folder = mkdtempSync(join(tmpdir(), 'ami-lifecycle-fixture-'));
+    const folder = temporaryFolder('fixture');
     const fixture = join(folder, 'fixture.json');
     writeFileSync(fixture, JSON.stringify({ instances: [{ name: 'billing-api' }] }));
     const child = spawn(

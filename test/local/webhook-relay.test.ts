@@ -1,11 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openWebhookPorts } from '../../infra/local/cloud/webhook-ports';
 import { startWebhookRelays } from '../../infra/local/cloud/webhooks';
 import type { TimelineEntry } from '../../infra/local/timeline';
 import { type RelayedWebhook, startWebhookRelay } from '../../infra/local/webhook-relay';
+import { temporaryFolder } from '../tools';
 import { startHttpEndpoint } from './cloud/http-endpoint';
 
 const stops: (() => Promise<void>)[] = [];
@@ -90,7 +89,7 @@ describe("the local cloud's webhook relays", () => {
       },
       '127.0.0.1',
       (entry) => timeline.push(entry),
-      openWebhookPorts(join(mkdtempSync(join(tmpdir(), 'webhook-ports-')), 'webhook-ports.json')),
+      openWebhookPorts(join(temporaryFolder('webhook-ports'), 'webhook-ports.json')),
     );
     for (const relay of relays) stops.push(relay.close);
 

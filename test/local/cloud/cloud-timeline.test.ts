@@ -1,10 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../../infra/local/cloud';
 import type { TimelineEntry } from '../../../infra/local/timeline';
 import { eventually } from '../../e2e/local-cloud-client';
+import { temporaryFolder } from '../../tools';
 import { startHttpEndpoint } from './http-endpoint';
 
 type Endpoint = Awaited<ReturnType<typeof startHttpEndpoint>>;
@@ -20,7 +18,7 @@ beforeAll(async () => {
   cloud = await startLocalCloud({
     apiPort: 0,
     awsPort: 0,
-    stateDir: mkdtempSync(join(tmpdir(), 'ami-lifecycle-timeline-')),
+    stateDir: temporaryFolder('timeline'),
     bakeMs: 1_500,
     waitScale: 0.3 / 60,
     asyncRetryDelayMs: 200,

@@ -1,7 +1,4 @@
-import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type LocalCloud,
@@ -9,6 +6,7 @@ import {
   startLocalCloud,
 } from '../../../infra/local/cloud';
 import type { TimelineEntry } from '../../../infra/local/timeline';
+import { temporaryFolder } from '../../tools';
 import { startHttpEndpoint } from './http-endpoint';
 
 const stops: Array<() => Promise<void>> = [];
@@ -34,7 +32,7 @@ async function webhookUrlsOfOneStart(stateDir: string, options: LocalCloudOption
 // after a restart skips the targets it reached. Those URLs must outlive the restart.
 describe('the webhook URLs of a local cloud across a restart', () => {
   it('should keep the built-in sink at its URL', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-webhook-urls-'));
+    const stateDir = temporaryFolder('webhook-urls');
     const first = await webhookUrlsOfOneStart(stateDir);
     expect(first).toHaveLength(1);
     expect(await webhookUrlsOfOneStart(stateDir)).toEqual(first);
@@ -43,7 +41,7 @@ describe('the webhook URLs of a local cloud across a restart', () => {
   it("should keep the relay in front of each of the user's webhooks at its URL", async () => {
     const userWebhook = await startHttpEndpoint({ status: 200 });
     stops.push(() => userWebhook.close());
-    const stateDir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-webhook-urls-'));
+    const stateDir = temporaryFolder('webhook-urls');
     const options = {
       webhookTargets: [
         { url: userWebhook.url },
@@ -59,7 +57,7 @@ describe('the webhook URLs of a local cloud across a restart', () => {
 
   it('should move to a free port, and say what that costs, when its port was taken meanwhile', async () => {
     // Prepare
-    const stateDir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-webhook-urls-'));
+    const stateDir = temporaryFolder('webhook-urls');
     const [url] = await webhookUrlsOfOneStart(stateDir);
     const squatter = createServer();
     await new Promise<void>((resolve) =>

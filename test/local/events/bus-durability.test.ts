@@ -1,11 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEventBus } from '../../../infra/local/events/bus';
 import type { EventEnvelope } from '../../../infra/local/events/model';
 import { journalRuleChanges } from '../../../infra/local/events/rules-journal';
 import { createEventsService } from '../../../infra/local/events/service';
+import { temporaryFolder } from '../../tools';
 
 const TARGET = 'arn:aws:lambda:ap-northeast-2:111122223333:function:consumer';
 
@@ -37,7 +36,7 @@ const entry = (n: number) => ({
 describe('a bus with a journal', () => {
   it('should deliver after a restart an event whose delivery was under way when the process died', async () => {
     // Prepare: the first process accepts an event, its delivery never ends (the process is gone).
-    const folder = mkdtempSync(join(tmpdir(), 'bus-durability-'));
+    const folder = temporaryFolder('bus-durability');
     const killed = busOn(folder, () => new Promise<void>(() => {}));
     const { Entries } = killed.putEvents([entry(1)]);
 
@@ -56,7 +55,7 @@ describe('a bus with a journal', () => {
 
   it('should keep for the next start a delivery waiting for a retry at a stop, instead of dead-lettering it', async () => {
     // Prepare
-    const folder = mkdtempSync(join(tmpdir(), 'bus-durability-'));
+    const folder = temporaryFolder('bus-durability');
     const stopped = busOn(folder, async () => {
       throw new Error('consumer down');
     });
@@ -79,7 +78,7 @@ describe('a bus with a journal', () => {
 
   it('should not deliver again after a restart what was delivered before it', async () => {
     // Prepare
-    const folder = mkdtempSync(join(tmpdir(), 'bus-durability-'));
+    const folder = temporaryFolder('bus-durability');
     const first = busOn(folder, async () => {});
     first.putEvents([entry(3)]);
     await first.whenIdle();
@@ -101,7 +100,7 @@ describe('a bus with a journal', () => {
 describe('rule changes made over the API', () => {
   it('should be there again after a restart', async () => {
     // Prepare
-    const folder = mkdtempSync(join(tmpdir(), 'rules-durability-'));
+    const folder = temporaryFolder('rules-durability');
     const journal = join(folder, 'event-rule-changes.jsonl');
     const call = (
       service: ReturnType<typeof journalRuleChanges>,

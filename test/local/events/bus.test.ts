@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -20,7 +19,7 @@ import { createEventBus, type EventBusOptions } from '../../../infra/local/event
 import type { EventEnvelope, RuleTarget } from '../../../infra/local/events/model';
 import { TargetInvocationError } from '../../../infra/local/events/model';
 import { createEventsService } from '../../../infra/local/events/service';
-import { awsCli } from '../../tools';
+import { awsCli, temporaryFolder } from '../../tools';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const cleanups: Array<() => Promise<void>> = [];
@@ -232,7 +231,7 @@ describe('PutEvents through @aws-sdk/client-eventbridge', () => {
   });
 
   it('should append every accepted event to the event log file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bus-'));
+    const dir = temporaryFolder('bus');
     const eventLogPath = join(dir, 'events.jsonl');
     const { client } = await start({ eventLogPath });
     const result = await client.send(
@@ -281,7 +280,7 @@ describe('target retries and dead letters', () => {
   });
 
   it('should dead-letter after maximumRetryAttempts retries, with the error, and write the file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bus-'));
+    const dir = temporaryFolder('bus');
     const deadLetterPath = join(dir, 'dead-letters.jsonl');
     let calls = 0;
     const { bus, client } = await start({

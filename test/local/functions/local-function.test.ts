@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EnvironmentBudget } from '../../../infra/local/functions/environment-budget';
@@ -8,8 +7,9 @@ import {
   LocalFunction,
   type LocalFunctionOptions,
 } from '../../../infra/local/functions/local-function';
+import { temporaryFolder } from '../../tools';
 
-const directory = mkdtempSync(join(tmpdir(), 'local-function-'));
+const directory = temporaryFolder('local-function');
 function handlerFile(name: string, source: string): string {
   const path = join(directory, name);
   writeFileSync(path, source);

@@ -1,10 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEventBus } from '../../../infra/local/events/bus';
 import { putEventsTaskHandler } from '../../../infra/local/events/put-events-task';
 import { createStepFunctions, type TaskHandler } from '../../../infra/local/sfn/step-functions';
+import { temporaryFolder } from '../../tools';
 
 const ARN = 'arn:aws:states:ap-northeast-2:111122223333:stateMachine:announcer';
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
@@ -83,7 +82,7 @@ async function until(condition: () => boolean): Promise<void> {
 describe('an execution rerun after a restart', () => {
   it('should not publish again the events its interrupted run published', async () => {
     // Prepare: the first run publishes both outcomes, then stops before recording them.
-    const folder = mkdtempSync(join(tmpdir(), 'sfn-rerun-'));
+    const folder = temporaryFolder('sfn-rerun');
     const first = cloudOn(folder, () => new Promise(() => {}));
     const { executionArn } = first.stepFunctions.startExecution({
       stateMachineArn: ARN,
@@ -104,7 +103,7 @@ describe('an execution rerun after a restart', () => {
 
   it('should publish an entry the bus refused when the Task retries it, once', async () => {
     // Prepare: the bus refuses the first attempt; the retry is a call of its own.
-    const folder = mkdtempSync(join(tmpdir(), 'sfn-rerun-'));
+    const folder = temporaryFolder('sfn-rerun');
     const first = cloudOn(folder, () => new Promise(() => {}));
     first.bus.injectFailure({ detailType: 'AmiAvailable', times: 1 });
     first.stepFunctions.startExecution({
@@ -124,7 +123,7 @@ describe('an execution rerun after a restart', () => {
   });
 
   it('should publish each of two identical items of one run', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'sfn-rerun-'));
+    const folder = temporaryFolder('sfn-rerun');
     const { bus, stepFunctions } = cloudOn(folder, async () => ({}));
     stepFunctions.startExecution({
       stateMachineArn: ARN,

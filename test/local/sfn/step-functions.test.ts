@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DescribeExecutionCommand,
@@ -15,6 +14,7 @@ import {
   createStepFunctions,
   type StepFunctionsOptions,
 } from '../../../infra/local/sfn/step-functions';
+import { temporaryFolder } from '../../tools';
 import { serveStepFunctions } from './sfn-endpoint';
 
 const ARN = 'arn:aws:states:ap-northeast-2:111122223333:stateMachine:watcher';
@@ -318,7 +318,7 @@ describe('state machine registration', () => {
   });
 
   it('should keep for the next start only the definitions that passed validation', () => {
-    const validatedDefinitionsDir = mkdtempSync(join(tmpdir(), 'sfn-valid-'));
+    const validatedDefinitionsDir = temporaryFolder('sfn-valid');
     const stepFunctions = createStepFunctions({
       taskHandlers: { [DESCRIBE]: fakeEc2({}).handler, [PUT_EVENTS]: async () => ({}) },
       validatedDefinitionsDir,
@@ -352,7 +352,7 @@ describe('persistence', () => {
   const handlers = () => ({ [DESCRIBE]: fakeEc2({}).handler, [PUT_EVENTS]: async () => ({}) });
 
   it('should show finished executions after a restart and abort those left running', async () => {
-    const stateFile = join(mkdtempSync(join(tmpdir(), 'sfn-')), 'executions.json');
+    const stateFile = join(temporaryFolder('sfn'), 'executions.json');
     const first = createStepFunctions({ stateFile, waitScale: 0.0001, taskHandlers: handlers() });
     first.registerStateMachine({ arn: ARN, name: 'watcher', definition: watcher });
     first.startExecution({
@@ -382,7 +382,7 @@ describe('persistence', () => {
   });
 
   it('should rerun executions left running when told to', async () => {
-    const stateFile = join(mkdtempSync(join(tmpdir(), 'sfn-')), 'executions.json');
+    const stateFile = join(temporaryFolder('sfn'), 'executions.json');
     const slow = createStepFunctions({ stateFile, waitScale: 1, taskHandlers: handlers() });
     slow.registerStateMachine({ arn: ARN, name: 'watcher', definition: watcher });
     const { executionArn } = slow.startExecution({
