@@ -18,13 +18,6 @@ import { DUMMY_CREDENTIALS, errorOf, type RunningEc2, startEc2 } from './harness
  * moto is an independent EC2 emulator. Where both implement an operation, the SDK's parsed
  * answers must have the same shape (field paths and value types); ids and times differ by nature.
  */
-const motoAvailable = await new Promise<boolean>((resolve) => {
-  const probe = spawn('moto_server', ['--help'], { stdio: 'ignore' });
-  probe.on('error', () => resolve(false));
-  probe.on('exit', (code) => resolve(code === 0));
-});
-if (!motoAvailable) console.warn('moto_server not found on PATH: skipping the moto comparison');
-
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -34,6 +27,21 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+// Started when the file is collected: whether it starts tells whether it is installed, without a
+// `moto_server --help` first (a Python start of its own, about a second of CPU).
+const motoPort = await freePort();
+const moto: ChildProcess | undefined = await new Promise((resolve) => {
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(motoPort)], {
+    stdio: 'ignore',
+  });
+  child.once('spawn', () => resolve(child));
+  child.once('error', () => resolve(undefined));
+});
+if (!moto) console.warn('moto_server not found on PATH: skipping the moto comparison');
+afterAll(() => {
+  moto?.kill();
+});
 
 /** Every field path of a parsed answer with its value's type; lists contribute their first item. */
 function shape(value: unknown, path = '', out = new Map<string, string>()): Map<string, string> {
@@ -108,20 +116,20 @@ async function scenario({ client, imageId, afterLaunch }: Side) {
   return { run, instances, created, images, snapshots, tags, deregistered, notFound };
 }
 
-describe.skipIf(!motoAvailable)('shape comparison with moto_server', () => {
-  let moto: ChildProcess;
+describe.skipIf(!moto)('shape comparison with moto_server', () => {
   let motoClient: EC2Client;
   let ec2: RunningEc2;
 
   beforeAll(async () => {
-    const port = await freePort();
-    moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    const endpoint = `http://127.0.0.1:${port}`;
+    const endpoint = `http://127.0.0.1:${motoPort}`;
     for (let attempt = 0; ; attempt += 1) {
       try {
         await fetch(`${endpoint}/moto-api/`);
         break;
       } catch (error) {
+        if (moto === undefined || moto.exitCode !== null) {
+          throw new Error(`moto_server exited (${moto?.exitCode})`);
+        }
         if (attempt > 100) throw error;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -137,7 +145,6 @@ describe.skipIf(!motoAvailable)('shape comparison with moto_server', () => {
 
   afterAll(async () => {
     motoClient?.destroy();
-    moto?.kill();
     await ec2?.close();
   });
 
