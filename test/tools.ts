@@ -1,16 +1,17 @@
-// The command-line tools some tests drive: the optional ones (the `aws` CLI) found once per test
-// worker (each `--version` is a Python start, about a second of CPU, and five files ask), and a way
-// to run any of them to its end. And the temporary folders tests write to, removed after them.
+// The command-line tools some tests drive: the optional `aws` CLI found on PATH, and its v2 asked
+// for its version once per test worker (each `--version` is a Python start, about a second of
+// CPU); a way to run any of them to its end; and the temporary folders tests write to, removed
+// after them.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
 /** What a tool answered to `--version`, or why it could not be run. */
-export type Probe = { readonly version: string } | { readonly missing: string };
+type Probe = { readonly version: string } | { readonly missing: string };
 
 const probes = new Map<string, Promise<Probe>>();
 
@@ -27,9 +28,21 @@ function probe(command: string): Promise<Probe> {
   return found;
 }
 
-/** The `aws` CLI on PATH, whichever major version it is. */
-export function awsCli(): Promise<Probe> {
-  return probe('aws');
+/**
+ * The `aws` CLI on PATH, whichever major version it is: found on PATH rather than asked for its
+ * version, since any version will do. One that is found but does not work fails its test.
+ */
+export async function awsCli(): Promise<{ path: string } | { missing: string }> {
+  for (const folder of (process.env.PATH ?? '').split(delimiter)) {
+    const path = join(folder, 'aws');
+    try {
+      accessSync(path, constants.X_OK);
+      return { path };
+    } catch {
+      // not in this folder
+    }
+  }
+  return { missing: 'aws: not found on PATH' };
 }
 
 /**

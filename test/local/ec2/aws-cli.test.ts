@@ -6,7 +6,7 @@ import { DUMMY_CREDENTIALS, type RunningEc2, startEc2 } from './harness';
 
 const run = promisify(execFile);
 
-const available = 'version' in (await awsCli());
+const available = 'path' in (await awsCli());
 if (!available) console.warn('aws CLI not found on PATH: skipping the aws CLI test');
 
 describe.skipIf(!available)('the aws CLI against the emulator', () => {

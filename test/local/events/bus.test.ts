@@ -525,7 +525,7 @@ async function fetchJson(endpoint: LocalEndpoint, operation: string, body: unkno
   return (await response.json()) as Record<string, string>;
 }
 
-const hasCli = 'version' in (await awsCli());
+const hasCli = 'path' in (await awsCli());
 
 describe('the aws CLI', () => {
   it.skipIf(!hasCli)(

@@ -254,7 +254,7 @@ describe('DeleteParameter and persistence', () => {
   });
 });
 
-const cliAvailable = 'version' in (await awsCli());
+const cliAvailable = 'path' in (await awsCli());
 if (!cliAvailable) console.warn('aws CLI not found on PATH: skipping the aws ssm CLI test');
 
 describe.skipIf(!cliAvailable)('the aws CLI against Parameter Store', () => {
