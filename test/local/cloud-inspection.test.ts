@@ -12,6 +12,7 @@ import {
   ListStateMachinesCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WATCHER_MAP_LABEL } from '../../infra/watcher/definition';
 import { eventually, startTestCloud } from '../e2e/local-cloud-client';
 import { awsCliV2 } from '../tools';
 
@@ -178,7 +179,7 @@ describe('the local cloud, inspected with the aws CLI v2', () => {
     );
   });
 
-  it('should test an event pattern and page an execution history', async (context) => {
+  it('should test an event pattern, page an execution history and list its Map Run', async (context) => {
     if ('missing' in cli) context.skip(cli.missing);
     const event = {
       id: '1',
@@ -201,7 +202,7 @@ describe('the local cloud, inspected with the aws CLI v2', () => {
     const mapRunArn = fullHistory.find((item) => item.type === 'MapRunStarted')
       ?.mapRunStartedEventDetails?.mapRunArn;
 
-    const [matched, history, children] = await Promise.all([
+    const [matched, history, mapRuns, children] = await Promise.all([
       aws(
         'events',
         'test-event-pattern',
@@ -219,10 +220,18 @@ describe('the local cloud, inspected with the aws CLI v2', () => {
         '--max-items',
         '2',
       ),
+      aws('stepfunctions', 'list-map-runs', '--execution-arn', executionArn),
       aws('stepfunctions', 'list-executions', '--map-run-arn', mapRunArn ?? ''),
     ]);
 
     expect(matched.Result).toBe(true);
+    expect(mapRuns.mapRuns).toEqual([
+      expect.objectContaining({
+        executionArn,
+        mapRunArn,
+        stateMachineArn: `${system.cloud.template.stateMachine.arn}/${WATCHER_MAP_LABEL}`,
+      }),
+    ]);
     expect(children.executions.length).toBeGreaterThan(0);
     expect(history.events.map((item: { type: string }) => item.type)[0]).toBe('ExecutionSucceeded');
     expect(history.events).toHaveLength(2);

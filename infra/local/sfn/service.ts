@@ -40,6 +40,11 @@ const historyInput = z.object({
   nextToken: z.optional(z.string()),
   includeExecutionData: z.optional(z.boolean()),
 });
+const mapRunsInput = z.object({
+  executionArn: z.string(),
+  maxResults: z.optional(z.int().check(z.minimum(0), z.maximum(1000))),
+  nextToken: z.optional(z.string()),
+});
 const stopInput = z.object({
   executionArn: z.string(),
   error: z.optional(z.string()),
@@ -109,13 +114,14 @@ export function createSfnService(stepFunctions: StepFunctions): LocalService {
       error instanceof SfnApiError ? new AwsJsonError(error.code, error.message) : undefined,
     operations: {
       ...executionOperations(stepFunctions),
+      ...historyOperations(stepFunctions),
       ...stateMachineOperations(stepFunctions),
       ...taskTokenOperations(stepFunctions),
     },
   });
 }
 
-/** Starting, describing, listing and stopping executions, and their histories. */
+/** Starting, describing, listing and stopping executions. */
 function executionOperations(stepFunctions: StepFunctions): Record<string, JsonOperation> {
   return {
     StartExecution(input) {
@@ -159,6 +165,21 @@ function executionOperations(stepFunctions: StepFunctions): Record<string, JsonO
       };
     },
 
+    StopExecution(input) {
+      const request = parseInput(stopInput, input);
+      const { stopDate } = stepFunctions.stopExecution(
+        request.executionArn,
+        request.error,
+        request.cause,
+      );
+      return { stopDate: stopDate.getTime() / 1_000 };
+    },
+  };
+}
+
+/** An execution's history and its Map Runs. */
+function historyOperations(stepFunctions: StepFunctions): Record<string, JsonOperation> {
+  return {
     GetExecutionHistory(input) {
       const request = parseInput(historyInput, input);
       const page = stepFunctions.getExecutionHistory(request.executionArn, {
@@ -174,14 +195,20 @@ function executionOperations(stepFunctions: StepFunctions): Record<string, JsonO
       };
     },
 
-    StopExecution(input) {
-      const request = parseInput(stopInput, input);
-      const { stopDate } = stepFunctions.stopExecution(
-        request.executionArn,
-        request.error,
-        request.cause,
-      );
-      return { stopDate: stopDate.getTime() / 1_000 };
+    ListMapRuns(input) {
+      const request = parseInput(mapRunsInput, input);
+      const page = stepFunctions.listMapRuns(request.executionArn, {
+        ...(request.maxResults ? { maxResults: request.maxResults } : {}),
+        ...(request.nextToken ? { nextToken: request.nextToken } : {}),
+      });
+      return {
+        mapRuns: page.mapRuns.map((run) => ({
+          ...run,
+          startDate: epochSeconds(run.startDate),
+          ...(run.stopDate === undefined ? {} : { stopDate: epochSeconds(run.stopDate) }),
+        })),
+        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+      };
     },
   };
 }

@@ -92,6 +92,16 @@ export interface ListExecutionsOptions {
   readonly nextToken?: string;
 }
 
+/** A Map Run as ListMapRuns lists it. */
+export interface MapRunSummary {
+  readonly executionArn: string;
+  readonly mapRunArn: string;
+  /** The state machine its items run as: `<state machine ARN>/<Map label>`. */
+  readonly stateMachineArn: string;
+  readonly startDate: string;
+  readonly stopDate?: string;
+}
+
 export interface StepFunctions {
   /** Validates the definition (asl-validator) and checks every Task resource has a handler. */
   registerStateMachine(spec: StateMachineSpec): void;
@@ -116,6 +126,14 @@ export interface StepFunctions {
     executionArn: string,
     options?: ExecutionHistoryOptions,
   ): { events: HistoryEvent[]; nextToken?: string };
+  /**
+   * The execution's distributed Map runs, newest first, as its history records them: none for an
+   * execution from before a restart, whose history shows only its start and its end.
+   */
+  listMapRuns(
+    executionArn: string,
+    options?: { maxResults?: number; nextToken?: string },
+  ): { mapRuns: MapRunSummary[]; nextToken?: string };
   /** Ends the callback Task waiting with this token: it succeeds with `output` (JSON text). */
   sendTaskSuccess(taskToken: string, output: string): void;
   /** Ends the callback Task waiting with this token: it fails with `error` (or States.TaskFailed). */

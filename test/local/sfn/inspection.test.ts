@@ -4,6 +4,7 @@ import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
   ListExecutionsCommand,
+  ListMapRunsCommand,
   ListStateMachinesCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -329,6 +330,54 @@ describe('Step Functions inspection over the JSON protocol', () => {
       new GetExecutionHistoryCommand({ executionArn: children[0]?.executionArn }),
     );
     expect(types(childEvents).slice(-2)).toEqual(['FailStateEntered', 'ExecutionFailed']);
+  });
+
+  it('should list an execution’s Map Runs, each with its child state machine and its dates', async () => {
+    // Prepare: a Map Run that succeeds, one that fails, and an execution without a Map
+    const { stepFunctions, client } = await start();
+    const runs = await Promise.all(
+      [['ami-good'], ['ami-bad']].map(async (imageIds, index) => {
+        const { executionArn } = await client.send(
+          new StartExecutionCommand({
+            stateMachineArn: WATCHER,
+            name: `request-map-${index}`,
+            input: JSON.stringify({ imageIds }),
+          }),
+        );
+        return executionArn ?? '';
+      }),
+    );
+    const { executionArn: simple } = await client.send(
+      new StartExecutionCommand({ stateMachineArn: SIMPLE, input: '{}' }),
+    );
+    await stepFunctions.whenIdle();
+
+    // Act
+    const listed = await Promise.all(
+      runs.map((executionArn) => client.send(new ListMapRunsCommand({ executionArn }))),
+    );
+    const none = await client.send(new ListMapRunsCommand({ executionArn: simple }));
+    const unknown = await client
+      .send(new ListMapRunsCommand({ executionArn: `${ACCOUNT}:execution:watcher:nope` }))
+      .catch((error: Error) => error);
+
+    // Assess: the Map Run the history names, as AWS lists it
+    for (const [index, executionArn] of runs.entries()) {
+      const { events = [] } = await client.send(new GetExecutionHistoryCommand({ executionArn }));
+      const started = events.find((event) => event.type === 'MapRunStarted');
+      const ended = events.find((event) => /^MapRun(Succeeded|Failed)$/.test(event.type ?? ''));
+      expect(listed[index]?.mapRuns).toEqual([
+        {
+          executionArn,
+          mapRunArn: started?.mapRunStartedEventDetails?.mapRunArn,
+          stateMachineArn: `${ACCOUNT}:stateMachine:watcher/WatchImages`,
+          startDate: started?.timestamp,
+          stopDate: ended?.timestamp,
+        },
+      ]);
+    }
+    expect(none.mapRuns).toEqual([]);
+    expect(unknown).toMatchObject({ name: 'ExecutionDoesNotExist' });
   });
 
   it('should answer ExecutionDoesNotExist for the history of an unknown execution', async () => {
