@@ -179,7 +179,7 @@ describe('the local cloud, inspected with the aws CLI v2', () => {
     );
   });
 
-  it('should test an event pattern, page an execution history and list its Map Run', async (context) => {
+  it('should test an event pattern, page an execution history, and list and describe its Map Run', async (context) => {
     if ('missing' in cli) context.skip(cli.missing);
     const event = {
       id: '1',
@@ -202,7 +202,7 @@ describe('the local cloud, inspected with the aws CLI v2', () => {
     const mapRunArn = fullHistory.find((item) => item.type === 'MapRunStarted')
       ?.mapRunStartedEventDetails?.mapRunArn;
 
-    const [matched, history, mapRuns, children] = await Promise.all([
+    const [matched, history, mapRuns, mapRun, children] = await Promise.all([
       aws(
         'events',
         'test-event-pattern',
@@ -221,6 +221,7 @@ describe('the local cloud, inspected with the aws CLI v2', () => {
         '2',
       ),
       aws('stepfunctions', 'list-map-runs', '--execution-arn', executionArn),
+      aws('stepfunctions', 'describe-map-run', '--map-run-arn', mapRunArn ?? ''),
       aws('stepfunctions', 'list-executions', '--map-run-arn', mapRunArn ?? ''),
     ]);
 
@@ -232,6 +233,12 @@ describe('the local cloud, inspected with the aws CLI v2', () => {
         stateMachineArn: `${system.cloud.template.stateMachine.arn}/${WATCHER_MAP_LABEL}`,
       }),
     ]);
+    expect(mapRun).toMatchObject({
+      mapRunArn,
+      executionArn,
+      status: 'SUCCEEDED',
+      itemCounts: { succeeded: children.executions.length, total: children.executions.length },
+    });
     expect(children.executions.length).toBeGreaterThan(0);
     expect(history.events.map((item: { type: string }) => item.type)[0]).toBe('ExecutionSucceeded');
     expect(history.events).toHaveLength(2);

@@ -17,6 +17,10 @@ export interface AslState {
   readonly ItemProcessor?: AslDefinition;
   /** A distributed Map's label, which names its Map Runs and child executions. */
   readonly Label?: string;
+  /** A Map's settings, as DescribeMapRun reports them. */
+  readonly MaxConcurrency?: number;
+  readonly ToleratedFailurePercentage?: number;
+  readonly ToleratedFailureCount?: number;
   readonly Iterator?: AslDefinition;
   readonly Branches?: readonly AslDefinition[];
 }

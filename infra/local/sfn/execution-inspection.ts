@@ -1,16 +1,17 @@
 import type { Executions } from './executions';
-import type { ExecutionHistory, HistoryEvent } from './history';
+import type { ExecutionHistory } from './history';
+import { describeMapRun, mapRunsIn } from './map-run-inspection';
 import type { ChildExecutionStore } from './map-runs';
 import { paginate } from './page-token';
 import { restoredHistory } from './restored-history';
 import { SfnApiError } from './sfn-api-error';
 import type { StateMachineRegistry } from './state-machines';
-import type { MapRunSummary, StepFunctions } from './step-functions';
+import type { StepFunctions } from './step-functions';
 import type { ExecutionRecord, ExecutionStatus } from './store';
 
 const EXECUTION_ARN = /^arn:aws[\w-]*:states:[^:]+:\d{12}:execution:[^:]+:[^:]+$/;
 
-interface Sources {
+export interface InspectionSources {
   readonly machines: StateMachineRegistry;
   readonly executions: Executions;
   readonly childExecutions: ChildExecutionStore;
@@ -18,17 +19,17 @@ interface Sources {
 }
 
 /**
- * DescribeExecution, ListExecutions, GetExecutionHistory and ListMapRuns, over executions and
- * Map Runs.
+ * DescribeExecution, ListExecutions, GetExecutionHistory, ListMapRuns and DescribeMapRun, over
+ * executions and Map Runs.
  */
 export function createExecutionInspection({
   machines,
   executions,
   childExecutions,
   histories,
-}: Sources): Pick<
+}: InspectionSources): Pick<
   StepFunctions,
-  'describeExecution' | 'listExecutions' | 'getExecutionHistory' | 'listMapRuns'
+  'describeExecution' | 'listExecutions' | 'getExecutionHistory' | 'listMapRuns' | 'describeMapRun'
 > {
   function describeExecution(executionArn: string): ExecutionRecord {
     if (!EXECUTION_ARN.test(executionArn))
@@ -77,43 +78,13 @@ export function createExecutionInspection({
     listMapRuns(executionArn, { maxResults, nextToken } = {}) {
       const record = describeExecution(executionArn);
       const events = histories.get(executionArn)?.events ?? restoredHistory(record);
-      return paginate(mapRunsIn(record, events).reverse(), maxResults, nextToken, 'mapRuns');
+      const runs = mapRunsIn(record, events).map(({ status: _, ...summary }) => summary);
+      return paginate(runs.reverse(), maxResults, nextToken, 'mapRuns');
     },
-  };
-}
 
-/**
- * The Map Runs an execution's history records, oldest first. A Map Run still open when the
- * execution ended (stopped, or failed elsewhere) ended with it.
- */
-function mapRunsIn(record: ExecutionRecord, events: readonly HistoryEvent[]): MapRunSummary[] {
-  const runs: MapRunSummary[] = [];
-  let open: { mapRunArn: string; startDate: string } | undefined;
-  const close = (stopDate: string | undefined) => {
-    if (open === undefined) return;
-    runs.push({
-      executionArn: record.executionArn,
-      mapRunArn: open.mapRunArn,
-      // The Map Run's items run as executions of this state machine: `<machine>/<label>`.
-      stateMachineArn: open.mapRunArn.replace(':mapRun:', ':stateMachine:').replace(/:[^:]+$/, ''),
-      startDate: open.startDate,
-      ...(stopDate === undefined ? {} : { stopDate }),
-    });
-    open = undefined;
+    describeMapRun: (mapRunArn) =>
+      describeMapRun(mapRunArn, { machines, executions, childExecutions, histories }),
   };
-  for (const event of events) {
-    if (event.type === 'MapRunStarted') {
-      close(event.timestamp);
-      const { mapRunArn } = (event.details?.mapRunStartedEventDetails ?? {}) as {
-        mapRunArn?: string;
-      };
-      if (mapRunArn) open = { mapRunArn, startDate: event.timestamp };
-    } else if (/^MapRun(Succeeded|Failed|Aborted)$/.test(event.type)) {
-      close(event.timestamp);
-    }
-  }
-  close(record.stopDate);
-  return runs;
 }
 
 function sortNewestFirst(records: ExecutionRecord[]): ExecutionRecord[] {

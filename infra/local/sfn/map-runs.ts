@@ -69,6 +69,10 @@ export function createChildExecutionStore(
       }
     },
 
+    /** The Map Run's child executions so far; none for a Map Run this store does not know. */
+    childrenOf: (mapRunArn: string): ExecutionRecord[] =>
+      [...childRecords.values()].filter((record) => record.mapRunArn === mapRunArn),
+
     /** The Map Run's child executions, as ListExecutions with `mapRunArn` answers them. */
     listByMapRun(mapRunArn: string, statusFilter: ExecutionStatus | undefined): ExecutionRecord[] {
       const children = [...childRecords.values()].filter(

@@ -45,6 +45,7 @@ const mapRunsInput = z.object({
   maxResults: z.optional(z.int().check(z.minimum(0), z.maximum(1000))),
   nextToken: z.optional(z.string()),
 });
+const mapRunRef = z.object({ mapRunArn: z.string() });
 const stopInput = z.object({
   executionArn: z.string(),
   error: z.optional(z.string()),
@@ -208,6 +209,15 @@ function historyOperations(stepFunctions: StepFunctions): Record<string, JsonOpe
           ...(run.stopDate === undefined ? {} : { stopDate: epochSeconds(run.stopDate) }),
         })),
         ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+      };
+    },
+
+    DescribeMapRun(input) {
+      const run = stepFunctions.describeMapRun(parseInput(mapRunRef, input).mapRunArn);
+      return {
+        ...run,
+        startDate: epochSeconds(run.startDate),
+        ...(run.stopDate === undefined ? {} : { stopDate: epochSeconds(run.stopDate) }),
       };
     },
   };

@@ -102,6 +102,28 @@ export interface MapRunSummary {
   readonly stopDate?: string;
 }
 
+/** A Map Run's items (or child executions) by status, as DescribeMapRun counts them. */
+export interface MapRunCounts {
+  readonly pending: number;
+  readonly running: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly aborted: number;
+  readonly total: number;
+  readonly resultsWritten: number;
+}
+
+/** A Map Run as DescribeMapRun describes it. */
+export interface MapRunDescription extends MapRunSummary {
+  readonly status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  readonly maxConcurrency: number;
+  readonly toleratedFailurePercentage: number;
+  readonly toleratedFailureCount: number;
+  readonly itemCounts: MapRunCounts;
+  readonly executionCounts: MapRunCounts;
+}
+
 export interface StepFunctions {
   /** Validates the definition (asl-validator) and checks every Task resource has a handler. */
   registerStateMachine(spec: StateMachineSpec): void;
@@ -134,6 +156,8 @@ export interface StepFunctions {
     executionArn: string,
     options?: { maxResults?: number; nextToken?: string },
   ): { mapRuns: MapRunSummary[]; nextToken?: string };
+  /** A Map Run of an execution this start ran (`ResourceNotFound` for one from before it). */
+  describeMapRun(mapRunArn: string): MapRunDescription;
   /** Ends the callback Task waiting with this token: it succeeds with `output` (JSON text). */
   sendTaskSuccess(taskToken: string, output: string): void;
   /** Ends the callback Task waiting with this token: it fails with `error` (or States.TaskFailed). */

@@ -1,5 +1,6 @@
 import {
   DescribeExecutionCommand,
+  DescribeMapRunCommand,
   DescribeStateMachineCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
@@ -378,6 +379,67 @@ describe('Step Functions inspection over the JSON protocol', () => {
     }
     expect(none.mapRuns).toEqual([]);
     expect(unknown).toMatchObject({ name: 'ExecutionDoesNotExist' });
+  });
+
+  it('should describe a Map Run: its status, dates, settings and its items by outcome', async () => {
+    // Prepare: a Map Run that succeeds and one that fails
+    const { stepFunctions, client } = await start();
+    const runs = await Promise.all(
+      [['ami-good', 'ami-also-good'], ['ami-bad']].map(async (imageIds, index) => {
+        const { executionArn } = await client.send(
+          new StartExecutionCommand({
+            stateMachineArn: WATCHER,
+            name: `request-described-${index}`,
+            input: JSON.stringify({ imageIds }),
+          }),
+        );
+        return executionArn ?? '';
+      }),
+    );
+    await stepFunctions.whenIdle();
+    const listed = await Promise.all(
+      runs.map((executionArn) => client.send(new ListMapRunsCommand({ executionArn }))),
+    );
+    const [succeeded, failed] = listed.map((page) => page.mapRuns?.[0]);
+
+    // Act
+    const described = await Promise.all(
+      [succeeded, failed].map((run) =>
+        client.send(new DescribeMapRunCommand({ mapRunArn: run?.mapRunArn })),
+      ),
+    );
+    const unknown = await client
+      .send(
+        new DescribeMapRunCommand({
+          mapRunArn: `${ACCOUNT}:mapRun:watcher/WatchImages:00000000-0000-0000-0000-000000000000`,
+        }),
+      )
+      .catch((error: Error) => error);
+
+    // Assess
+    const counts = (outcome: Record<string, number>) => {
+      const all = { pending: 0, running: 0, succeeded: 0, failed: 0, timedOut: 0, aborted: 0 };
+      const total = Object.values(outcome).reduce((sum, count) => sum + count, 0);
+      return { ...all, ...outcome, total, resultsWritten: 0 };
+    };
+    expect(described[0]).toMatchObject({
+      mapRunArn: succeeded?.mapRunArn,
+      executionArn: runs[0],
+      status: 'SUCCEEDED',
+      startDate: succeeded?.startDate,
+      stopDate: succeeded?.stopDate,
+      maxConcurrency: 0,
+      toleratedFailurePercentage: 100,
+      toleratedFailureCount: 0,
+      itemCounts: counts({ succeeded: 2 }),
+      executionCounts: counts({ succeeded: 2 }),
+    });
+    expect(described[1]).toMatchObject({
+      executionArn: runs[1],
+      status: 'FAILED',
+      itemCounts: counts({ failed: 1 }),
+    });
+    expect(unknown).toMatchObject({ name: 'ResourceNotFound' });
   });
 
   it('should answer ExecutionDoesNotExist for the history of an unknown execution', async () => {
