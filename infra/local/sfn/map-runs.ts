@@ -21,7 +21,11 @@ export function createChildExecutionStore(
   histories: Map<string, ExecutionHistory>,
 ) {
   const childRecords = new Map<string, ExecutionRecord>();
+  /** The Map Run's child executions so far; none for a Map Run this store does not know. */
+  const childrenOf = (mapRunArn: string): ExecutionRecord[] =>
+    [...childRecords.values()].filter((record) => record.mapRunArn === mapRunArn);
   return {
+    childrenOf,
     get: (executionArn: string): ExecutionRecord | undefined => childRecords.get(executionArn),
 
     /** Starts the Map Run's child for item `index`, with an empty history to record in. */
@@ -69,15 +73,9 @@ export function createChildExecutionStore(
       }
     },
 
-    /** The Map Run's child executions so far; none for a Map Run this store does not know. */
-    childrenOf: (mapRunArn: string): ExecutionRecord[] =>
-      [...childRecords.values()].filter((record) => record.mapRunArn === mapRunArn),
-
     /** The Map Run's child executions, as ListExecutions with `mapRunArn` answers them. */
     listByMapRun(mapRunArn: string, statusFilter: ExecutionStatus | undefined): ExecutionRecord[] {
-      const children = [...childRecords.values()].filter(
-        (record) => record.mapRunArn === mapRunArn,
-      );
+      const children = childrenOf(mapRunArn);
       if (children.length === 0) {
         throw new SfnApiError('ResourceNotFound', `Map Run Does Not Exist: '${mapRunArn}'`);
       }

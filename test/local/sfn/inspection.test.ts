@@ -91,6 +91,26 @@ async function start(handlers: Record<string, TaskHandler> = {}) {
 
 const types = (events: HistoryEvent[]) => events.map((event) => event.type);
 
+/** Starts a watcher execution per list of images, named `<prefix>-<index>`; their ARNs. */
+function startWatchers(
+  client: Awaited<ReturnType<typeof start>>['client'],
+  prefix: string,
+  imageIdLists: string[][],
+): Promise<string[]> {
+  return Promise.all(
+    imageIdLists.map(async (imageIds, index) => {
+      const { executionArn } = await client.send(
+        new StartExecutionCommand({
+          stateMachineArn: WATCHER,
+          name: `${prefix}-${index}`,
+          input: JSON.stringify({ imageIds }),
+        }),
+      );
+      return executionArn ?? '';
+    }),
+  );
+}
+
 describe('Step Functions inspection over the JSON protocol', () => {
   it('should list the registered state machines with their type and creation date', async () => {
     // Prepare
@@ -336,18 +356,7 @@ describe('Step Functions inspection over the JSON protocol', () => {
   it('should list an execution’s Map Runs, each with its child state machine and its dates', async () => {
     // Prepare: a Map Run that succeeds, one that fails, and an execution without a Map
     const { stepFunctions, client } = await start();
-    const runs = await Promise.all(
-      [['ami-good'], ['ami-bad']].map(async (imageIds, index) => {
-        const { executionArn } = await client.send(
-          new StartExecutionCommand({
-            stateMachineArn: WATCHER,
-            name: `request-map-${index}`,
-            input: JSON.stringify({ imageIds }),
-          }),
-        );
-        return executionArn ?? '';
-      }),
-    );
+    const runs = await startWatchers(client, 'request-map', [['ami-good'], ['ami-bad']]);
     const { executionArn: simple } = await client.send(
       new StartExecutionCommand({ stateMachineArn: SIMPLE, input: '{}' }),
     );
@@ -384,18 +393,10 @@ describe('Step Functions inspection over the JSON protocol', () => {
   it('should describe a Map Run: its status, dates, settings and its items by outcome', async () => {
     // Prepare: a Map Run that succeeds and one that fails
     const { stepFunctions, client } = await start();
-    const runs = await Promise.all(
-      [['ami-good', 'ami-also-good'], ['ami-bad']].map(async (imageIds, index) => {
-        const { executionArn } = await client.send(
-          new StartExecutionCommand({
-            stateMachineArn: WATCHER,
-            name: `request-described-${index}`,
-            input: JSON.stringify({ imageIds }),
-          }),
-        );
-        return executionArn ?? '';
-      }),
-    );
+    const runs = await startWatchers(client, 'request-described', [
+      ['ami-good', 'ami-also-good'],
+      ['ami-bad'],
+    ]);
     await stepFunctions.whenIdle();
     const listed = await Promise.all(
       runs.map((executionArn) => client.send(new ListMapRunsCommand({ executionArn }))),
