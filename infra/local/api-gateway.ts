@@ -18,6 +18,8 @@ export interface ApiRoute {
   readonly method: string;
   /** The resource path, e.g. `/create-ami`. */
   readonly resourcePath: string;
+  /** The integration's timeout (`TimeoutInMillis`): API Gateway's 29 s unless set. */
+  readonly timeoutMs?: number;
   invoke(event: APIGatewayProxyEvent): Promise<unknown>;
 }
 
@@ -36,13 +38,19 @@ const proxyResultSchema = z.object({
 /** API Gateway REST APIs refuse payloads over 10 MB before invoking anything. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
+/** A REST API integration's default (and largest without a quota increase) timeout. */
+export const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
+
+const CLOSE_GRACE_MS = 5_000;
+
+/** What the route's invocation came to, or that the integration's timeout came first. */
+const TIMED_OUT = Symbol('integration timed out');
+
 /**
  * A REST API with Lambda proxy integrations, as the template defines it: it turns HTTP requests
  * into API Gateway proxy events and the function's answers back into HTTP. Authorisation is not
  * enforced locally; the identity is a fixed local user.
  */
-const CLOSE_GRACE_MS = 5_000;
-
 export async function startApiGateway(options: {
   routes: readonly ApiRoute[];
   /** The account the caller and the API belong to in request contexts. */
@@ -126,12 +134,14 @@ async function answer(
   const { route, pathParameters } = matched;
   let result: unknown;
   try {
-    result = await route.invoke(
-      toProxyEvent(request, url, body, route, accountId, pathParameters ?? null),
+    result = await withinIntegrationTimeout(
+      route,
+      route.invoke(toProxyEvent(request, url, body, route, accountId, pathParameters ?? null)),
     );
   } catch {
     return json(502, 'Internal server error');
   }
+  if (result === TIMED_OUT) return json(504, 'Endpoint request timed out');
   const parsed = proxyResultSchema.safeParse(result);
   if (!parsed.success) return json(502, 'Internal server error');
   const headers = Object.fromEntries(
@@ -278,4 +288,17 @@ function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
       if (!request.complete) reject(new Error('the client closed the connection mid-request'));
     });
   });
+}
+
+/**
+ * The invocation's result, or TIMED_OUT once the integration's timeout has passed. The function
+ * goes on, as Lambda's does when API Gateway stops waiting; whatever it comes to is dropped.
+ */
+function withinIntegrationTimeout(route: ApiRoute, invocation: Promise<unknown>): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, route.timeoutMs ?? DEFAULT_INTEGRATION_TIMEOUT_MS, TIMED_OUT);
+  });
+  invocation.catch(() => {}); // a failure after the timeout has no one to go to
+  return Promise.race([invocation, timedOut]).finally(() => clearTimeout(timer));
 }

@@ -114,6 +114,46 @@ describe('local API Gateway', () => {
     }
   });
 
+  it('should answer 504 when the function outlasts the integration timeout, and others meanwhile', async () => {
+    // Prepare: a function that answers only when the test lets it, behind a 0.2 s integration
+    // timeout (29 s by default, as API Gateway's); it is left to finish, as Lambda's would be.
+    let finished = 0;
+    let release = () => {};
+    const released = new Promise<void>((done) => {
+      release = done;
+    });
+    const slow = await startApiGateway({
+      routes: [
+        {
+          ...createAmi,
+          timeoutMs: 200,
+          invoke: async (event) => {
+            if (event.body === 'slow') {
+              await released;
+              finished += 1;
+              return { statusCode: 202, body: '{"late":true}' };
+            }
+            return { statusCode: 202, body: '{"ok":true}' };
+          },
+        },
+      ],
+    });
+    try {
+      // Act
+      const send = (body: string) => fetch(`${slow.url}/prod/create-ami`, { method: 'POST', body });
+      const [late, quick] = await Promise.all([send('slow'), send('quick')]);
+
+      // Assess
+      expect(late.status).toBe(504);
+      expect(await late.json()).toEqual({ message: 'Endpoint request timed out' });
+      expect(quick.status).toBe(202);
+      expect(finished).toBe(0);
+    } finally {
+      release();
+      await slow.close();
+    }
+  });
+
   it('should base64-encode a body that is not UTF-8 text', async () => {
     await fetch(`${gateway.url}/prod/create-ami`, {
       method: 'POST',

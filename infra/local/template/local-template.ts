@@ -98,6 +98,8 @@ export interface LocalApiRoute {
   readonly method: string;
   readonly resourcePath: string;
   readonly functionLogicalId: string;
+  /** The integration's `TimeoutInMillis`, API Gateway's 29 s when the template leaves it out. */
+  readonly timeoutMs: number;
 }
 
 /** An SQS queue of the template (see infra/local/sqs/queues.ts). */

@@ -1,3 +1,4 @@
+import { DEFAULT_INTEGRATION_TIMEOUT_MS } from '../api-gateway';
 import { type ResolveContext, resolveString } from './intrinsics';
 import type { LocalApiRoute } from './local-template';
 import { type Resource, requireResource } from './resource-names';
@@ -25,11 +26,17 @@ export function readRoutes(
     .filter(([, resource]) => resource.Type === 'AWS::ApiGateway::Method')
     .flatMap(([, resource]) => {
       const props = resource.Properties ?? {};
-      const integration = props.Integration as { Type?: string; Uri?: unknown } | undefined;
+      const integration = props.Integration as
+        | { Type?: string; Uri?: unknown; TimeoutInMillis?: unknown }
+        | undefined;
       const functionLogicalId = functionOf(integration?.Uri);
       if (integration?.Type !== 'AWS_PROXY' || !functionLogicalId) return [];
       const method = resolveString(props.HttpMethod, context, 'HttpMethod');
       const resourcePath = pathOf(props.ResourceId) || '/';
-      return stages.map((stage) => ({ stage, method, resourcePath, functionLogicalId }));
+      const timeoutMs =
+        typeof integration.TimeoutInMillis === 'number'
+          ? integration.TimeoutInMillis
+          : DEFAULT_INTEGRATION_TIMEOUT_MS;
+      return stages.map((stage) => ({ stage, method, resourcePath, functionLogicalId, timeoutMs }));
     });
 }

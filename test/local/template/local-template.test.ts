@@ -40,6 +40,16 @@ describe('the synthesized stack as the local cloud reads it', () => {
     expect(JSON.stringify(template.stateMachines)).not.toMatch(/Fn::|"Ref"|\$\{Token/);
   });
 
+  it('should give the create-ami route API Gateway’s integration timeout, 29 s unless set', () => {
+    expect(
+      template.routes.map(({ method, resourcePath, timeoutMs }) => ({
+        method,
+        resourcePath,
+        timeoutMs,
+      })),
+    ).toContainEqual({ method: 'POST', resourcePath: '/create-ami', timeoutMs: 29_000 });
+  });
+
   it("should give each state machine its execution role's IAM ARN", () => {
     for (const machine of template.stateMachines) {
       expect(machine.roleArn).toMatch(/^arn:aws:iam::123456789012:role\/AmiLifecycle-[\w-]+$/);
