@@ -43,7 +43,7 @@ export const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
 
 const CLOSE_GRACE_MS = 5_000;
 
-/** What the route's invocation came to, or that the integration's timeout came first. */
+/** Stands for an invocation the integration's timeout cut off. */
 const TIMED_OUT = Symbol('integration timed out');
 
 /**
