@@ -1,5 +1,5 @@
 import type { Executions } from './executions';
-import type { ExecutionHistory } from './history';
+import type { ExecutionHistory, HistoryEvent } from './history';
 import { describeMapRun, mapRunsIn } from './map-run-inspection';
 import type { ChildExecutionStore } from './map-runs';
 import { paginate } from './page-token';
@@ -40,6 +40,11 @@ export function createExecutionInspection({
     return record;
   }
 
+  /** Its history: recorded by this start, or restored from its record after a restart. */
+  function eventsOf(record: ExecutionRecord): readonly HistoryEvent[] {
+    return histories.get(record.executionArn)?.events ?? restoredHistory(record);
+  }
+
   function executionsOf(
     stateMachineArn: string,
     statusFilter: ExecutionStatus | undefined,
@@ -69,16 +74,14 @@ export function createExecutionInspection({
     },
 
     getExecutionHistory(executionArn, { maxResults, nextToken, reverseOrder } = {}) {
-      const record = describeExecution(executionArn);
-      const events = histories.get(executionArn)?.events ?? restoredHistory(record);
+      const events = eventsOf(describeExecution(executionArn));
       const ordered = reverseOrder ? [...events].reverse() : events;
       return paginate(ordered, maxResults, nextToken, 'events');
     },
 
     listMapRuns(executionArn, { maxResults, nextToken } = {}) {
       const record = describeExecution(executionArn);
-      const events = histories.get(executionArn)?.events ?? restoredHistory(record);
-      const runs = mapRunsIn(record, events).map(({ status: _, ...summary }) => summary);
+      const runs = mapRunsIn(record, eventsOf(record)).map(({ status: _, ...summary }) => summary);
       return paginate(runs.reverse(), maxResults, nextToken, 'mapRuns');
     },
 

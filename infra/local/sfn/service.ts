@@ -9,7 +9,7 @@ import type { LocalService } from '../protocol';
 import type { HistoryEvent } from './history';
 import { decodePageToken, encodePageToken } from './page-token';
 import { SfnApiError } from './sfn-api-error';
-import type { RegisteredStateMachine, StepFunctions } from './step-functions';
+import type { MapRunSummary, RegisteredStateMachine, StepFunctions } from './step-functions';
 import type { ExecutionRecord } from './store';
 
 const statuses = z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
@@ -71,6 +71,15 @@ function summary(record: ExecutionRecord) {
     startDate: epochSeconds(record.startDate),
     ...(record.stopDate ? { stopDate: epochSeconds(record.stopDate) } : {}),
     ...(record.mapRunArn ? { mapRunArn: record.mapRunArn } : {}),
+  };
+}
+
+/** A Map Run on the wire: its dates as epoch seconds. */
+function withEpochDates<Run extends MapRunSummary>(run: Run) {
+  return {
+    ...run,
+    startDate: epochSeconds(run.startDate),
+    ...(run.stopDate === undefined ? {} : { stopDate: epochSeconds(run.stopDate) }),
   };
 }
 
@@ -203,22 +212,13 @@ function historyOperations(stepFunctions: StepFunctions): Record<string, JsonOpe
         ...(request.nextToken ? { nextToken: request.nextToken } : {}),
       });
       return {
-        mapRuns: page.mapRuns.map((run) => ({
-          ...run,
-          startDate: epochSeconds(run.startDate),
-          ...(run.stopDate === undefined ? {} : { stopDate: epochSeconds(run.stopDate) }),
-        })),
+        mapRuns: page.mapRuns.map(withEpochDates),
         ...(page.nextToken ? { nextToken: page.nextToken } : {}),
       };
     },
 
     DescribeMapRun(input) {
-      const run = stepFunctions.describeMapRun(parseInput(mapRunRef, input).mapRunArn);
-      return {
-        ...run,
-        startDate: epochSeconds(run.startDate),
-        ...(run.stopDate === undefined ? {} : { stopDate: epochSeconds(run.stopDate) }),
-      };
+      return withEpochDates(stepFunctions.describeMapRun(parseInput(mapRunRef, input).mapRunArn));
     },
   };
 }
