@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { EVENT_CONTRACTS, SUBSCRIPTIONS, schemaFileName } from '../../events/catalog';
 import { Creator } from '../../infra/constructs/creator';
 import { RequestLedger } from '../../infra/constructs/request-ledger';
+import { templateOnlyApp } from '../../infra/local/template/synthesize-template';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 import { WATCHER_MAP_LABEL } from '../../infra/watcher/definition';
 import { temporaryFolder } from '../tools';
@@ -177,11 +178,7 @@ describe('service functions', () => {
   });
 
   it('should take the deadline the creator stamps from the watcher it starts, or be told it', () => {
-    const app = new App({
-      outdir: temporaryFolder('cdk.out'),
-      context: { 'aws:cdk:bundling-stacks': [] },
-      builtinCloudFormationValidation: false,
-    });
+    const app = templateOnlyApp(temporaryFolder('cdk.out'));
     const stack = new Stack(app, 'Elsewhere', {
       env: { account: '111122223333', region: 'ap-northeast-2' },
     });

@@ -1,6 +1,7 @@
-import { App } from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudFormationTemplate } from '../../infra/local/template/local-template';
+import { templateOnlyApp } from '../../infra/local/template/synthesize-template';
 import { synthesizeTemplateCachedSync } from '../../infra/local/template/template-cache';
 import { parseSettings } from '../../infra/settings';
 import { AmiLifecycleStack } from '../../infra/stack';
@@ -22,11 +23,7 @@ export function synthesize(settings: Record<string, unknown> = {}) {
   let built: { app: App; stack: AmiLifecycleStack } | undefined;
   const build = () => {
     if (!built) {
-      const app = new App({
-        outdir: temporaryFolder('cdk.out'),
-        context: { 'aws:cdk:bundling-stacks': [] },
-        builtinCloudFormationValidation: false,
-      });
+      const app = templateOnlyApp(temporaryFolder('cdk.out'));
       const stack = new AmiLifecycleStack(app, STACK_NAME, { settings: parseSettings(settings) });
       built = { app, stack };
     }

@@ -22,15 +22,23 @@ export function synthesizeTemplate(
 ): CloudFormationTemplate {
   const outdir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-cdk.out-'));
   try {
-    const app = new App({
-      outdir,
-      context: { 'aws:cdk:bundling-stacks': [] },
-      builtinCloudFormationValidation: false,
-    });
+    const app = templateOnlyApp(outdir);
     const stack = new AmiLifecycleStack(app, stackName, { settings: parseSettings(settings) });
     // Read now: the artifact reads its template from the assembly folder on first use.
     return app.synth().getStackByName(stack.stackName).template as CloudFormationTemplate;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A CDK app that synthesizes templates only, into `outdir`: no function bundling and no built-in
+ * template validation (see `synthesizeTemplate`). The infrastructure tests build theirs with it.
+ */
+export function templateOnlyApp(outdir: string): App {
+  return new App({
+    outdir,
+    context: { 'aws:cdk:bundling-stacks': [] },
+    builtinCloudFormationValidation: false,
+  });
 }
