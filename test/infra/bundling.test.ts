@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -19,6 +18,7 @@ import { AmiLifecycleStack } from '../../infra/stack';
 import { TEMPLATE_METADATA } from '../../infra/template-metadata';
 import { JOURNAL_KEYS } from '../../services/janitor/deletion-journal';
 import { ledgerTableSpec } from '../../services/shared/ledger-tables.test-support';
+import { temporaryFolder } from '../tools';
 import { propertyOf, resourcesWithMetadata, templateJson } from './template';
 
 const ACCOUNT = '123456789012';
@@ -28,7 +28,7 @@ const JOURNAL = 'purge-journal';
 const LEDGER = 'request-ledger';
 
 describe('function bundles', () => {
-  const outdir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-bundles-'));
+  const outdir = temporaryFolder('bundles');
   const bundles = new Map<string, string>();
   let ec2: Ec2Service;
   let bus: EventBus;
@@ -97,7 +97,6 @@ describe('function bundles', () => {
     await dynamodb?.close();
     await stepFunctions?.close();
     await bus?.close();
-    rmSync(outdir, { recursive: true, force: true });
   });
 
   /** Runs a bundle as Lambda would: its own environment, a fresh module, a context. */

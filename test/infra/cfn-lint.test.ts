@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runToEnd } from '../tools';
+import { describe, expect, it } from 'vitest';
+import { runToEnd, temporaryFolder } from '../tools';
 import { synthesize } from './synthesize';
 
 /**
@@ -35,7 +34,7 @@ const SETTINGS: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ],
 ];
 
-const dir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-cfn-lint-'));
+const dir = temporaryFolder('cfn-lint');
 const fileOf = (label: string) => join(dir, `${label.replace(/\W+/g, '-')}.template.json`);
 
 /**
@@ -66,7 +65,6 @@ async function lintTemplates(): Promise<
 }
 
 const lint = await lintTemplates();
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('cfn-lint on the synthesized template', () => {
   const name = (settings: string) =>

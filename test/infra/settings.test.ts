@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadSettings, parseSettings, SettingsError } from '../../infra/settings';
+import { temporaryFolder } from '../tools';
 
 describe('settings', () => {
   it('should default to the seed-compatible, safe values', () => {
@@ -64,8 +64,7 @@ describe('settings', () => {
   });
 
   describe('from a settings file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ami-lifecycle-settings-'));
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = temporaryFolder('settings');
 
     it('should read the file named by settingsFile, with context taking precedence', () => {
       const file = join(dir, 'settings.json');

@@ -1,6 +1,4 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   DescribeTableCommand,
@@ -13,6 +11,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalDynamoDbError } from '../../../infra/local/dynamodb/local-dynamodb';
 import { SavedTableError } from '../../../infra/local/dynamodb/template-tables';
+import { temporaryFolder } from '../../tools';
 import { CHECKS, JOURNAL, serveDynamoDb } from './serve-dynamodb';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -27,9 +26,7 @@ async function serve(options: Parameters<typeof serveDynamoDb>[0] = {}) {
 }
 
 function stateFolder(): string {
-  const folder = mkdtempSync(join(tmpdir(), 'ami-lifecycle-dynamodb-'));
-  cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
-  return join(folder, 'dynamodb');
+  return join(temporaryFolder('dynamodb'), 'dynamodb');
 }
 
 const run = (runId: string, entry: string) => ({ runId: { S: runId }, entry: { S: entry } });

@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import {
   CreateImageCommand,
   CreateTagsCommand,
@@ -12,22 +11,13 @@ import {
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../e2e/local-cloud-process';
 import { DUMMY_CREDENTIALS, errorOf, type RunningEc2, startEc2 } from './harness';
 
 /**
  * moto is an independent EC2 emulator. Where both implement an operation, the SDK's parsed
  * answers must have the same shape (field paths and value types); ids and times differ by nature.
  */
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 // Started when the file is collected: whether it starts tells whether it is installed, without a
 // `moto_server --help` first (a Python start of its own, about a second of CPU).
 const motoPort = await freePort();

@@ -1,13 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync, statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { ESM_REQUIRE_BANNER } from '../../../infra/constructs/function-bundling';
 import { bundleFunctions } from '../../../infra/local/functions/function-bundles';
+import { temporaryFolder } from '../../tools';
 
 describe('bundleFunctions', () => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'function-bundles-'));
-  afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
+  const cacheDir = temporaryFolder('function-bundles');
 
   it('should bundle a handler as the CDK app does, once per version of the sources', async () => {
     const first = await bundleFunctions(['api'], { cacheDir });

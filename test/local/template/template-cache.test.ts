@@ -1,13 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CloudFormationTemplate } from '../../../infra/local/template/local-template';
 import { synthesizeForLocalCloud } from '../../../infra/local/template/stack-template';
 import {
   synthesizeTemplateCached,
   type TemplateCacheOptions,
 } from '../../../infra/local/template/template-cache';
+import { temporaryFolder } from '../../tools';
 
 describe('the template cache', () => {
   let root: string;
@@ -16,7 +16,7 @@ describe('the template cache', () => {
 
   beforeEach(() => {
     // Prepare: a source tree of its own and a synthesis that counts its calls
-    root = mkdtempSync(join(tmpdir(), 'template-cache-'));
+    root = temporaryFolder('template-cache');
     mkdirSync(join(root, 'infra', 'local'), { recursive: true });
     writeFileSync(join(root, 'infra', 'stack.ts'), 'export const version = 1;');
     writeFileSync(join(root, 'infra', 'local', 'cloud.ts'), 'export const local = 1;');
@@ -38,8 +38,6 @@ describe('the template cache', () => {
       },
     };
   });
-
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('should synthesize once and answer the second call from the cache', async () => {
     // Act
