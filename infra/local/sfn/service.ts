@@ -74,6 +74,19 @@ function summary(record: ExecutionRecord) {
   };
 }
 
+/** A list call's paging as the engine takes it: only what the caller gave. */
+function paging(request: { maxResults?: number | undefined; nextToken?: string | undefined }) {
+  return {
+    ...(request.maxResults ? { maxResults: request.maxResults } : {}),
+    ...(request.nextToken ? { nextToken: request.nextToken } : {}),
+  };
+}
+
+/** The token of the next page, in an answer, when there is one. */
+function nextPage(page: { nextToken?: string }) {
+  return page.nextToken ? { nextToken: page.nextToken } : {};
+}
+
 /** A Map Run on the wire: its dates as epoch seconds. */
 function withEpochDates<Run extends MapRunSummary>(run: Run) {
   return {
@@ -166,12 +179,11 @@ function executionOperations(stepFunctions: StepFunctions): Record<string, JsonO
           : { stateMachineArn: request.stateMachineArn }),
         ...(request.mapRunArn === undefined ? {} : { mapRunArn: request.mapRunArn }),
         ...(request.statusFilter ? { statusFilter: request.statusFilter } : {}),
-        ...(request.maxResults ? { maxResults: request.maxResults } : {}),
-        ...(request.nextToken ? { nextToken: request.nextToken } : {}),
+        ...paging(request),
       });
       return {
         executions: page.executions.map(summary),
-        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+        ...nextPage(page),
       };
     },
 
@@ -193,27 +205,23 @@ function historyOperations(stepFunctions: StepFunctions): Record<string, JsonOpe
     GetExecutionHistory(input) {
       const request = parseInput(historyInput, input);
       const page = stepFunctions.getExecutionHistory(request.executionArn, {
-        ...(request.maxResults ? { maxResults: request.maxResults } : {}),
-        ...(request.nextToken ? { nextToken: request.nextToken } : {}),
+        ...paging(request),
         ...(request.reverseOrder ? { reverseOrder: true } : {}),
       });
       return {
         events: page.events.map((event) =>
           historyEvent(event, request.includeExecutionData ?? true),
         ),
-        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+        ...nextPage(page),
       };
     },
 
     ListMapRuns(input) {
       const request = parseInput(mapRunsInput, input);
-      const page = stepFunctions.listMapRuns(request.executionArn, {
-        ...(request.maxResults ? { maxResults: request.maxResults } : {}),
-        ...(request.nextToken ? { nextToken: request.nextToken } : {}),
-      });
+      const page = stepFunctions.listMapRuns(request.executionArn, paging(request));
       return {
         mapRuns: page.mapRuns.map(withEpochDates),
-        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+        ...nextPage(page),
       };
     },
 
