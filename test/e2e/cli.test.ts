@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RequestStatus, requestStatusSchema } from '../../services/api/request-status';
 import { awsCli, runToEnd } from '../tools';
 import { startTestCloud } from './local-cloud-client';
+import { freePort } from './local-cloud-process';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
 
@@ -38,16 +38,6 @@ async function cli(...args: string[]) {
     { env },
   );
   return { exitCode: status, stdout, stderr };
-}
-
-/** A port nothing listens on: a free one, closed again. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 function parseStatus(stdout: string): RequestStatus {
@@ -236,8 +226,8 @@ describe('the ami-lifecycle CLI against the local cloud, over HTTP', () => {
   it.concurrent('should exit 2 with a network message when nothing listens at the API URL', {
     timeout: 60_000,
   }, async ({ expect }) => {
-    // Prepare
-    const port = await closedPort();
+    // Prepare: a free port, so nothing listens there
+    const port = await freePort();
 
     // Act
     const run = await cli(
@@ -259,8 +249,8 @@ describe('the ami-lifecycle CLI against the local cloud, over HTTP', () => {
   it.concurrent('should exit 2 with a network message when wait never reaches the API', {
     timeout: 60_000,
   }, async ({ expect }) => {
-    // Prepare
-    const port = await closedPort();
+    // Prepare: a free port, so nothing listens there
+    const port = await freePort();
 
     // Act
     const run = await cli(
@@ -282,8 +272,8 @@ describe('the ami-lifecycle CLI against the local cloud, over HTTP', () => {
   it.concurrent('should exit 2 naming the EC2 endpoint when purge cannot reach it', {
     timeout: 60_000,
   }, async ({ expect }) => {
-    // Prepare
-    const port = await closedPort();
+    // Prepare: a free port, so nothing listens there
+    const port = await freePort();
 
     // Act
     const run = await cli('purge', '--dry-run', '--endpoint-url', `http://127.0.0.1:${port}`);
